@@ -1,0 +1,100 @@
+"""create_app(): configuration, extensions, blueprints, error handlers, CLI. No logic."""
+
+import os
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import default_config
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The user's explicit choice, else the browser's preference; Chinese by default."""
+    from flask import session
+
+    chosen = session.get("lang")
+    if chosen in ("zh_Hans_CN", "en"):
+        return chosen
+    best = request.accept_languages.best_match(["zh", "en"], default="zh")
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: defaults → instance/config.py → environment → test dict."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing or os.environ.get("FLASK_DEBUG") == "1"):
+            raise RuntimeError("SECRET_KEY is not set: export it or put it in instance/config.py")
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from core.errorpages import register_error_handlers
+    from core.templating import init_templating
+
+    init_templating(app)
+
+    register_error_handlers(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from core.db import install_sqlite_pragmas, register_begin_hook
+    from core.security import init_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_security(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    from audit.service import lock_head
+
+    register_begin_hook(lock_head)
+
+    # Import every model so metadata is complete for migrations and queries.
+    import accounts.models  # noqa: F401
+    import audit.models  # noqa: F401
+    import core.models  # noqa: F401
+    import points.ledger_models  # noqa: F401
+    import points.models  # noqa: F401
+    import redemption.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from accounts import api as accounts_api
+    from accounts import views as accounts_views
+    from audit import api as audit_api
+    from audit import views as audit_views
+    from core import meta
+    from points import api as points_api
+    from points import views as points_views
+    from redemption import api as redemption_api
+    from redemption import views as redemption_views
+    from reports import views as reports_views
+
+    for module in (accounts_api, points_api, redemption_api, audit_api, meta):
+        csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
+        app.register_blueprint(module.bp)
+    for module in (accounts_views, points_views, redemption_views, audit_views, reports_views):
+        app.register_blueprint(module.bp)

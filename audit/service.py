@@ -1,0 +1,132 @@
+"""record() writes an event in the caller's transaction; verify_chain() re-checks every hash."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+
+from audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from core.timeutil import aware, utcnow
+from extensions import db
+
+
+def _default(value):
+    if isinstance(value, datetime):
+        return aware(value).astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    return str(value)
+
+
+def canonical_json(value) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the form every hash is computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _event_payload(event: AuditEvent) -> dict:
+    return {
+        "id": event.id,
+        "at": _default(event.at),
+        "actor_id": event.actor_id,
+        "address": event.address,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "before": event.before,
+        "after": event.after,
+    }
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """sha256(prev_hash + canonical_json(event))."""
+    return hashlib.sha256((prev_hash + canonical_json(_event_payload(event))).encode()).hexdigest()
+
+
+def lock_head() -> None:
+    """Take the chain's head row lock first, so writers serialise and cannot deadlock."""
+    db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id)
+    )
+
+
+def client_address() -> str | None:
+    """The caller's address (ProxyFix has already applied X-Forwarded-For when configured)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    subject=None,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the current (uncommitted) transaction."""
+    if subject is not None:
+        subject_type = subject_type or subject.__tablename__
+        subject_id = subject_id if subject_id is not None else subject.id
+    head = db.session.execute(
+        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    event = AuditEvent(
+        id=head.last_id + 1,
+        at=utcnow(),
+        actor_id=getattr(actor, "id", actor),
+        address=client_address(),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=canonical_json(before) if before is not None else None,
+        after=canonical_json(after) if after is not None else None,
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(head.last_hash, event)
+    db.session.add(event)
+    head.last_id = event.id
+    head.last_hash = event.hash
+    db.session.flush()
+    return event
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(batch: int = 5000) -> ChainReport:
+    """Walk every event in id order, re-computing each hash and link."""
+    prev_hash, expected_id, checked, last_id = GENESIS_HASH, 1, 0, 0
+    while True:
+        events = db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).scalars().all()
+        if not events:
+            break
+        for event in events:
+            if event.id != expected_id:
+                return ChainReport(False, checked, expected_id, "event missing")
+            if event.prev_hash != prev_hash:
+                return ChainReport(False, checked, event.id, "link broken")
+            if event_hash(prev_hash, event) != event.hash:
+                return ChainReport(False, checked, event.id, "hash mismatch")
+            prev_hash, expected_id, last_id = event.hash, event.id + 1, event.id
+            checked += 1
+        db.session.expunge_all()
+    head = db.session.get(AuditHead, 1)
+    if head is not None and (head.last_id != last_id or head.last_hash != prev_hash):
+        return ChainReport(False, checked, last_id + 1, "events deleted at the end")
+    return ChainReport(True, checked)

@@ -1,0 +1,31 @@
+"""Configuration defaults; the environment and instance/config.py override them."""
+
+import os
+from datetime import timedelta
+
+
+def default_config(instance_path: str) -> dict:
+    """Settings read from the environment, with an embedded SQLite default."""
+    sqlite_path = os.path.join(instance_path, "jifen.sqlite3")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_Hans_CN", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "PHOTO_MAX_BYTES": 2 * 1024 * 1024,
+        "UPLOAD_FOLDER": os.path.join(instance_path, "uploads"),
+        # Sign-in throttling (SPEC): failures within a window, counted in the database.
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_MAX_FAILURES_PER_USERNAME": 10,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+    }

@@ -1,0 +1,211 @@
+"""JSON API plumbing shared by every feature's api.py: auth, bodies, errors, lists, replays."""
+
+import functools
+import hashlib
+import json
+
+import sqlalchemy as sa
+from flask import Response, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import DomainError, Forbidden, IdempotencyConflict, NotSignedIn, ValidationFailed
+from core.models import IdempotentResponse
+from core.timeutil import utcnow
+from extensions import db
+
+MAX_LIMIT = 200
+
+
+class MalformedJson(DomainError):
+    code = "malformed_json"
+    status = 400
+
+
+def error_response(error: DomainError) -> Response:
+    """{"error": {"code", "message", "fields"?}} with the error's status."""
+    body = {"code": error.code, "message": str(error.message)}
+    if error.fields:
+        body["fields"] = {name: str(msg) for name, msg in error.fields.items()}
+    response = jsonify({"error": body})
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_user():
+    """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted."""
+    if "api_user" in g:
+        return g.api_user
+    from accounts.models import ApiToken, User
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise NotSignedIn()
+    row = db.session.execute(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
+    ).scalar_one_or_none()
+    if row is None or not row.active:
+        raise NotSignedIn()
+    g.api_user = row
+    return row
+
+
+def require_roles(*roles: str):
+    """The signed-in API user if they hold one of roles, else Forbidden."""
+    user = api_user()
+    if not user.has_role(*roles):
+        raise Forbidden()
+    return user
+
+
+def json_body() -> dict:
+    """The request's JSON object, or MalformedJson (400)."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedJson(message=_malformed()) from None
+    if not isinstance(data, dict):
+        raise MalformedJson(message=_malformed())
+    return data
+
+
+def _malformed():
+    from flask_babel import gettext
+
+    return gettext("The request body must be a JSON object.")
+
+
+def created(payload: dict) -> tuple[Response, int]:
+    return jsonify(payload), 201
+
+
+def list_args() -> tuple[int, int | None]:
+    """limit (1–200, default 50) and cursor (an id) from the query string."""
+    errors = {}
+    from flask_babel import gettext
+
+    limit_raw = request.args.get("limit", "50")
+    cursor_raw = request.args.get("cursor")
+    limit = cursor = None
+    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_LIMIT:
+        errors["limit"] = gettext("Must be a whole number from 1 to %(max)s.", max=MAX_LIMIT)
+    else:
+        limit = int(limit_raw)
+    if cursor_raw not in (None, ""):
+        if not cursor_raw.isdigit() or len(cursor_raw) > 18:
+            errors["cursor"] = gettext("Invalid cursor.")
+        else:
+            cursor = int(cursor_raw)
+    if errors:
+        raise ValidationFailed(errors)
+    return limit, cursor
+
+
+def keyset_page(stmt, id_column, render, *, descending: bool = True) -> dict:
+    """Run stmt one page at a time by id: {"items": [...], "next": cursor or None}."""
+    limit, cursor = list_args()
+    if cursor is not None:
+        stmt = stmt.where(id_column < cursor if descending else id_column > cursor)
+    stmt = stmt.order_by(id_column.desc() if descending else id_column.asc()).limit(limit + 1)
+    rows = db.session.execute(stmt).scalars().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = str(rows[-1].id) if more and rows else None
+    return {"items": [render(row) for row in rows], "next": next_cursor}
+
+
+def idempotency_header() -> str | None:
+    """The Idempotency-Key header (1–100 printable characters), or None when absent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 100 or not key.isprintable():
+        from flask_babel import gettext
+
+        raise ValidationFailed({"Idempotency-Key": gettext("Must be 1 to 100 printable characters.")})
+    return key
+
+
+def body_fingerprint() -> str:
+    """Hash of the parsed JSON body (key order and spacing do not matter)."""
+    from audit.service import canonical_json
+
+    try:
+        parsed = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError):
+        parsed = request.get_data(cache=True).hex()
+    return hashlib.sha256(canonical_json(parsed).encode()).hexdigest()
+
+
+def idempotent(view):
+    """Replay the first successful answer for the same caller, path, key and body.
+
+    The service also keys its transfer or movement on the same header, so even two
+    concurrent twins post once; this table only remembers the exact answer.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = api_user()
+        key = idempotency_header()
+        if key is None:
+            return view(*args, **kwargs)
+        fingerprint = body_fingerprint()
+        stored = _stored_response(user.id, key)
+        if stored is not None:
+            if stored.request_hash != fingerprint:
+                raise IdempotencyConflict()
+            return Response(stored.body, status=stored.status, mimetype="application/json")
+        g.idempotency_key = key
+        response = view(*args, **kwargs)
+        response = _as_response(response)
+        if 200 <= response.status_code < 300:
+            _remember(user.id, key, fingerprint, response)
+        return response
+
+    return wrapper
+
+
+def service_key(kind: str, natural: str) -> str:
+    """The key a service posts under: the caller's header when given, else a natural key."""
+    header = g.get("idempotency_key")
+    if header is not None:
+        user = g.get("api_user")
+        return f"api:{getattr(user, 'id', 0)}:{request.path}:{header}"
+    return f"{kind}:{natural}"
+
+
+def _stored_response(user_id: int, key: str) -> IdempotentResponse | None:
+    return db.session.execute(
+        sa.select(IdempotentResponse).where(
+            IdempotentResponse.user_id == user_id,
+            IdempotentResponse.path == request.path,
+            IdempotentResponse.key == key,
+        )
+    ).scalar_one_or_none()
+
+
+def _as_response(result) -> Response:
+    from flask import current_app
+
+    return current_app.make_response(result)
+
+
+def _remember(user_id: int, key: str, fingerprint: str, response: Response) -> None:
+    try:
+        db.session.add(IdempotentResponse(
+            user_id=user_id, path=request.path, key=key, request_hash=fingerprint,
+            status=response.status_code, body=response.get_data(as_text=True),
+        ))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a concurrent twin remembered it first; same answer

@@ -1,0 +1,142 @@
+"""Checking untrusted values (JSON bodies, CSV rows) into typed ones, collecting every problem.
+
+Wrong types, huge numbers, NUL characters and blank strings become field messages,
+never exceptions that could surface as a 500.
+"""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext
+
+from core.errors import ValidationFailed
+
+MAX_SAFE_INT = 2**53 - 1
+_MISSING = object()
+
+
+class Checker:
+    """Reads fields from a dict; .done() raises ValidationFailed listing every bad field."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def _get(self, name: str, required: bool):
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(name, gettext("This field is required."))
+            return _MISSING
+        return value
+
+    def integer(self, name: str, *, required: bool = True, min_value: int | None = None,
+                max_value: int | None = None) -> int | None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_SAFE_INT:
+            self.fail(name, gettext("Must be a whole number."))
+            return None
+        if (min_value is not None and value < min_value) or (max_value is not None and value > max_value):
+            self.fail(name, _range_message(min_value, max_value))
+            return None
+        return value
+
+    def id(self, name: str, *, required: bool = True) -> int | None:
+        return self.integer(name, required=required, min_value=1, max_value=MAX_SAFE_INT)
+
+    def text(self, name: str, *, required: bool = True, max_length: int = 200,
+             min_length: int = 1, pattern: str | None = None) -> str | None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            self.fail(name, gettext("Must be text."))
+            return None
+        value = value.strip()
+        if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            self.fail(name, gettext("Contains characters that are not allowed."))
+            return None
+        if len(value) < min_length:
+            self.fail(name, gettext("This field is required.") if not value
+                      else gettext("At least %(n)s characters.", n=min_length))
+            return None
+        if len(value) > max_length:
+            self.fail(name, gettext("At most %(n)s characters.", n=max_length))
+            return None
+        if pattern and not re.fullmatch(pattern, value):
+            self.fail(name, gettext("Invalid format."))
+            return None
+        return value
+
+    def boolean(self, name: str, *, required: bool = False, default: bool = False) -> bool:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            self.fail(name, gettext("Must be true or false."))
+            return default
+        return value
+
+    def day(self, name: str, *, required: bool = True) -> date | None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(name, gettext("Must be a date like 2026-05-01."))
+        return None
+
+    def multiplier(self, name: str, *, required: bool = True) -> Decimal | None:
+        """A decimal in (0, 10] with at most two places, given as a string or a number."""
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or (
+            isinstance(value, str) and len(value) > 20
+        ):
+            self.fail(name, gettext("Must be a decimal number."))
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(name, gettext("Must be a decimal number."))
+            return None
+        if not number.is_finite() or number <= 0 or number > 10:
+            self.fail(name, gettext("Must be more than 0 and at most 10."))
+            return None
+        if number != number.quantize(Decimal("0.01")):
+            self.fail(name, gettext("At most two decimal places."))
+            return None
+        return number.quantize(Decimal("0.01"))
+
+    def id_list(self, name: str, *, required: bool = False, max_items: int = 200) -> list[int]:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list) or len(value) > max_items or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SAFE_INT for v in value
+        ):
+            self.fail(name, gettext("Must be a list of ids."))
+            return []
+        return list(dict.fromkeys(value))
+
+    def done(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def _range_message(min_value, max_value) -> str:
+    if min_value is not None and max_value is not None:
+        return gettext("Must be from %(min)s to %(max)s.", min=min_value, max=max_value)
+    if min_value is not None:
+        return gettext("Must be at least %(min)s.", min=min_value)
+    return gettext("Must be at most %(max)s.", max=max_value)
