@@ -88,13 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     from audit import views as audit_views
     from core import meta
     from points import api as points_api
+    from points import setup_api, setup_views
     from points import views as points_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
     from reports import views as reports_views
 
-    for module in (accounts_api, points_api, redemption_api, audit_api, meta):
+    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, meta):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
-    for module in (accounts_views, points_views, redemption_views, audit_views, reports_views):
+    for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views):
         app.register_blueprint(module.bp)
