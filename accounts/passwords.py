@@ -1,9 +1,17 @@
 """Argon2id password hashing."""
 
-from argon2 import PasswordHasher
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# The test suite sets JIFEN_FAST_PASSWORD_HASHES=1: same algorithm, minimal cost, so
+# hundreds of test users don't spend minutes hashing. Never set it in production.
+_hasher = (
+    PasswordHasher.from_parameters(profiles.CHEAPEST)
+    if os.environ.get("JIFEN_FAST_PASSWORD_HASHES") == "1"
+    else PasswordHasher()
+)
 # A real hash to verify against when the username is unknown, so timing does not tell.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

@@ -1,5 +1,117 @@
-"""(stub, filled in by its feature)"""
+"""Signing in and out, the language switch and the member card (HTML)."""
 
-from flask import Blueprint
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from accounts import people_views
+from accounts.forms import SignInForm
+from accounts.models import User
+from accounts.signin import authenticate
+from audit.service import client_address
+from core.errors import InvalidCredentials, RateLimited
+from extensions import db
 
 bp = Blueprint("accounts", __name__)
+
+LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+for _rule, _endpoint, _view, _methods in people_views.ROUTES:
+    bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
+
+
+def safe_next(target: str | None) -> str | None:
+    """target when it is a path on this site ("/history?x=1"), else None.
+
+    Absolute URLs, scheme-relative ("//evil") and backslash tricks ("/\\evil") are refused.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _home() -> str:
+    return url_for("points.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """The sign-in form; on success go to a safe `next` or the start page."""
+    target = safe_next(request.args.get("next")) or _home()
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = SignInForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                user, _extra = authenticate(form.username.data, form.password.data, client_address())
+            except RateLimited:
+                form.password.errors.append(_("Too many failed attempts. Wait 15 minutes, then try again."))
+                status = 429
+            except InvalidCredentials:
+                form.password.errors.append(_("Wrong username or password."))
+                status = 401
+            else:
+                lang = session.get("lang")
+                session.clear()  # nothing from before sign-in carries over
+                if lang:
+                    session["lang"] = lang
+                login_user(user, remember=form.remember.data)
+                return redirect(target)
+    form.password.data = ""
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Forget the signed-in person; keep the language choice."""
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.get("/lang/<lang>")
+def set_language(lang: str):
+    """Remember the chosen language (zh or en) and go back where the person was."""
+    if lang not in LANGUAGES:
+        abort(404)
+    session["lang"] = LANGUAGES[lang]
+    target = safe_next(request.args.get("next"))
+    if target is None:
+        target = _home() if current_user.is_authenticated else url_for("accounts.sign_in")
+    return redirect(target)
+
+
+def card_context(user: User) -> dict:
+    """What the card template shows: name, community, grouped code and the QR image."""
+    code = user.card_code or ""
+    qr = segno.make(code, error="m", micro=False) if code else None
+    groups = [code[i:i + 4] for i in range(2, len(code), 4)]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # no lone check character at the end
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return {
+        "person": user,
+        "code_grouped": " ".join([code[:2]] + groups) if code else "",
+        "qr_uri": qr.svg_data_uri(scale=4, border=2, dark="#000", light="#fff") if qr else None,
+    }
+
+
+@bp.get("/card")
+@login_required
+def my_card():
+    """The signed-in person's own member card, printable at ID-card size."""
+    user = db.session.get(User, current_user.id)
+    return render_template("accounts/card.html", back_url=None, **card_context(user))
