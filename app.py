@@ -11,8 +11,10 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 def select_locale() -> str:
     """The user's explicit choice, else the browser's preference; Chinese by default."""
-    from flask import session
+    from flask import has_request_context, session
 
+    if not has_request_context():  # CLI and background work speak the default language
+        return "zh_Hans_CN"
     chosen = session.get("lang")
     if chosen in ("zh_Hans_CN", "en"):
         return chosen

@@ -156,7 +156,12 @@ def idempotent(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         user = api_user()
-        key = idempotency_header()
+        try:
+            key = idempotency_header()
+        except ValidationFailed as bad_header:
+            # Reported when the view asks for its key, i.e. after its 403/404 checks.
+            g.idempotency_error = bad_header
+            return view(*args, **kwargs)
         if key is None:
             return view(*args, **kwargs)
         fingerprint = body_fingerprint()
@@ -177,6 +182,8 @@ def idempotent(view):
 
 def service_key(kind: str, natural: str) -> str:
     """The key a service posts under: the caller's header when given, else a natural key."""
+    if g.get("idempotency_error") is not None:
+        raise g.idempotency_error
     header = g.get("idempotency_key")
     if header is not None:
         user = g.get("api_user")
@@ -201,11 +208,16 @@ def _as_response(result) -> Response:
 
 
 def _remember(user_id: int, key: str, fingerprint: str, response: Response) -> None:
-    try:
+    from core.db import run_write
+
+    def work() -> None:
         db.session.add(IdempotentResponse(
             user_id=user_id, path=request.path, key=key, request_hash=fingerprint,
             status=response.status_code, body=response.get_data(as_text=True),
         ))
-        db.session.commit()
+        db.session.flush()
+
+    try:
+        run_write(work)
     except IntegrityError:
         db.session.rollback()  # a concurrent twin remembered it first; same answer

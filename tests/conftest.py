@@ -8,6 +8,8 @@ import os
 import shutil
 import uuid
 
+os.environ.setdefault("JIFEN_FAST_PASSWORD_HASHES", "1")  # before the app is imported
+
 import psycopg
 import pytest
 import sqlalchemy as sa

@@ -8,6 +8,7 @@
   });
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (evt) {
+    if (evt.defaultPrevented) { return; }  // another handler already cancelled it
     var btn = evt.submitter;
     var msg = (btn && btn.dataset.confirm) || evt.target.dataset.confirm;
     if (msg && !window.confirm(msg)) { evt.preventDefault(); return; }
@@ -15,6 +16,12 @@
     if (evt.target.dataset.once !== undefined) {
       if (evt.target.dataset.sent) { evt.preventDefault(); return; }
       evt.target.dataset.sent = "1";
+    }
+  });
+  // Coming back to a cached page (Back button): its forms may be sent again.
+  window.addEventListener("pageshow", function (evt) {
+    if (evt.persisted) {
+      document.querySelectorAll("form[data-sent]").forEach(function (f) { delete f.dataset.sent; });
     }
   });
   // Print buttons.
