@@ -1,5 +1,276 @@
-"""(stub, filled in by its feature)"""
+"""Pages: the resident's points, the team lead's activities and rosters, the admin's approvals.
 
-from flask import Blueprint
+Thin: read the form, call points.activities / points.hours, render or redirect.
+"""
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from accounts.decorators import role_required
+from core.errors import DomainError
+from extensions import db
+from points import activities, hours, ledger
+from points.entries import entries_page, recent_entries
+from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
+from points.models import Activity
+from points.roster_csv import RosterProblems
+from points.rules import format_hours
+from points.setup_services import format_multiplier, list_levels
 
 bp = Blueprint("points", __name__)
+QUICK_MINUTES = (30, 60, 120, 240)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"mult": format_multiplier, "hours_of": format_hours}
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in"))
+    return render_template(
+        "points/home.html", balance=ledger.user_balance(current_user.id),
+        service_hours=format_hours(hours.total_service_minutes(current_user.id)),
+        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
+
+
+@bp.get("/history")
+@login_required
+def history():
+    page = request.args.get("page", 1, type=int)
+    pagination, entries = entries_page(current_user.id, max(page, 1))
+    return render_template("points/history.html", page=pagination, entries=entries,
+                           balance=ledger.user_balance(current_user.id))
+
+
+# Team leads ----------------------------------------------------------------------------
+
+def _activity_form(teams) -> ActivityForm:
+    form = ActivityForm()
+    form.team_id.choices = [SelectChoice(t.id, t.name) for t in teams]
+    form.difficulty.choices = [SelectChoice(lvl.code, f"{lvl.name} ×{format_multiplier(lvl.multiplier)}")
+                               for lvl in list_levels(active_only=True)]
+    return form
+
+
+def _render_lead(form: ActivityForm, status: int = 200):
+    teams = activities.visible_teams(current_user)
+    team_ids = [t.id for t in teams]
+    return render_template(
+        "points/lead.html", teams=teams, form=form,
+        recent=activities.recent_activities(team_ids, 30),
+        pending=activities.pending_records(team_ids, 100)), status
+
+
+@bp.get("/lead")
+@role_required("team_lead", "admin")
+def lead_home():
+    return _render_lead(_activity_form(activities.visible_teams(current_user)))
+
+
+@bp.post("/lead/activities")
+@role_required("team_lead", "admin")
+def create_activity():
+    form = _activity_form(activities.visible_teams(current_user))
+    if not form.validate_on_submit():
+        return _render_lead(form, 422)
+    try:
+        activity = activities.create_activity(
+            form.team_id.data, form.title.data, form.day.data, form.difficulty.data, current_user,
+            category=form.category.data or "", place=form.place.data or "")
+    except DomainError as error:
+        _form_errors(form, error, {"date": "day"})
+        return _render_lead(form, error.status if error.status in (403, 409) else 422)
+    flash(gettext("Activity created. Now log the hours."), "success")
+    return redirect(url_for("points.roster", activity_id=activity.id))
+
+
+def _form_errors(form, error: DomainError, rename: dict | None = None) -> None:
+    """Put a service's field messages on the form's fields; anything else becomes a flash."""
+    placed = False
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, (rename or {}).get(name, name), None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+            placed = True
+    if not placed:
+        flash(str(error.message), "danger")
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id) if activity_id <= hours.MAX_DB_ID else None
+    if activity is None:
+        abort(404)
+    try:
+        activities.authorise_team(current_user, activity.team_id)
+    except DomainError:
+        abort(404)
+    return activity
+
+
+def _render_roster(activity: Activity, status: int = 200, *, one: LogOneForm | None = None,
+                   row_errors: dict | None = None, csv_problems=None, typed: dict | None = None):
+    members = [m for m in activities.team_members(activity.team_id) if m.id != current_user.id]
+    if one is None:
+        one = LogOneForm()
+    one.volunteer_id.choices = [SelectChoice(m.id, f"{m.name} ({m.username})") for m in members]
+    return render_template(
+        "points/roster.html", activity=activity, members=members, records=activities.activity_records(activity.id),
+        roster_form=RosterForm(), one=one, csv_form=CsvForm(), quick=QUICK_MINUTES,
+        row_errors=row_errors or {}, csv_problems=csv_problems or [], typed=typed or {}), status
+
+
+@bp.get("/lead/activities/<int:activity_id>")
+@role_required("team_lead", "admin")
+def roster(activity_id: int):
+    return _render_roster(_activity_or_404(activity_id))
+
+
+@bp.post("/lead/activities/<int:activity_id>/roster")
+@role_required("team_lead", "admin")
+def log_roster(activity_id: int):
+    activity = _activity_or_404(activity_id)
+    if not RosterForm().validate_on_submit():
+        abort(400)
+    entries, typed, errors = [], {}, {}
+    for name, raw in request.form.items():
+        if not name.startswith("m-") or not name[2:].isdigit():
+            continue
+        volunteer_id, value = int(name[2:]), raw.strip()
+        typed[volunteer_id] = value
+        if value in ("", "0"):
+            continue
+        if not value.isdigit() or len(value) > 5:
+            errors[str(volunteer_id)] = gettext("Minutes must be a whole number from 1 to 1440.")
+        else:
+            entries.append((volunteer_id, int(value)))
+    if errors:
+        return _render_roster(activity, 422, row_errors=errors, typed=typed)
+    try:
+        made = hours.log_roster(activity.id, entries, current_user)
+    except DomainError as error:
+        if isinstance(error, RosterProblems):
+            return _render_roster(activity, 422, row_errors=error.fields, typed=typed)
+        flash(hours.reason_of(error), "danger")
+        return _render_roster(activity, error.status, typed=typed)
+    flash(gettext("%(num)s records logged; they wait for approval.", num=len(made)), "success")
+    return redirect(url_for("points.roster", activity_id=activity.id))
+
+
+@bp.post("/lead/activities/<int:activity_id>/log")
+@role_required("team_lead", "admin")
+def log_one(activity_id: int):
+    activity = _activity_or_404(activity_id)
+    form = LogOneForm()
+    form.volunteer_id.choices = [SelectChoice(m.id, m.name) for m in activities.team_members(activity.team_id)]
+    if not form.validate_on_submit():
+        return _render_roster(activity, 422, one=form)
+    try:
+        hours.log_hours(activity.id, form.volunteer_id.data, form.minutes.data, current_user,
+                        note=form.note.data or "")
+    except DomainError as error:
+        if error.fields:
+            _form_errors(form, error)
+        else:
+            flash(str(error.message), "danger")
+        return _render_roster(activity, error.status, one=form)
+    flash(gettext("Hours logged; they wait for approval."), "success")
+    return redirect(url_for("points.roster", activity_id=activity.id))
+
+
+@bp.post("/lead/activities/<int:activity_id>/csv")
+@role_required("team_lead", "admin")
+def import_csv(activity_id: int):
+    activity = _activity_or_404(activity_id)
+    form = CsvForm()
+    if not form.validate_on_submit():
+        flash(gettext("Choose a CSV file to upload."), "danger")
+        return _render_roster(activity, 422)
+    try:
+        made = hours.import_roster_csv(activity.id, form.file.data.read(), current_user)
+    except RosterProblems as problems:
+        return _render_roster(activity, 422, csv_problems=problems.rows)
+    except DomainError as error:
+        flash(hours.reason_of(error), "danger")
+        return _render_roster(activity, error.status)
+    flash(gettext("%(num)s records imported; they wait for approval.", num=len(made)), "success")
+    return redirect(url_for("points.roster", activity_id=activity.id))
+
+
+# Admin approvals -----------------------------------------------------------------------
+
+@bp.get("/approvals")
+@role_required("admin")
+def approvals():
+    page = request.args.get("page", 1, type=int)
+    return render_template(
+        "points/approvals.html", pending=activities.pending_records(None, 200),
+        approved=activities.approved_records_page(max(page, 1)), bulk=BulkForm(),
+        key_form=KeyForm(idempotency_key=_key()), reason_form=ReasonForm(idempotency_key=_key()),
+        new_key=_key)
+
+
+@bp.post("/approvals/approve")
+@role_required("admin")
+def approve_bulk():
+    if not BulkForm().validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12]
+    try:
+        outcome = hours.approve_many(ids, current_user)
+    except DomainError as error:
+        flash(hours.reason_of(error), "danger")
+        return redirect(url_for("points.approvals"))
+    if outcome["approved"]:
+        flash(gettext("%(num)s records approved.", num=len(outcome["approved"])), "success")
+    for record_id, why in outcome["refused"].items():
+        flash(gettext("Record %(id)s not approved: %(why)s", id=record_id, why=why), "warning")
+    return redirect(url_for("points.approvals"))
+
+
+def _decide(form, action, done: str):
+    if not form.validate_on_submit():
+        messages = [str(e) for errors in form.errors.values() for e in errors]
+        flash(gettext("Not saved: %(why)s", why=" ".join(messages)), "danger")
+        return redirect(url_for("points.approvals"))
+    key = f"form:{current_user.id}:{form.idempotency_key.data}"
+    try:
+        action(key)
+    except DomainError as error:
+        flash(hours.reason_of(error), "danger")
+        return redirect(url_for("points.approvals"))
+    flash(done, "success")
+    return redirect(url_for("points.approvals"))
+
+
+@bp.post("/approvals/<int:record_id>/approve")
+@role_required("admin")
+def approve_one(record_id: int):
+    return _decide(KeyForm(), lambda key: hours.approve_hours(record_id, current_user, key=key),
+                   gettext("Record %(id)s approved; the points are credited.", id=record_id))
+
+
+@bp.post("/approvals/<int:record_id>/reject")
+@role_required("admin")
+def reject(record_id: int):
+    form = ReasonForm()
+    return _decide(form, lambda _key: hours.reject_hours(record_id, form.reason.data, current_user),
+                   gettext("Record %(id)s rejected.", id=record_id))
+
+
+@bp.post("/approvals/<int:record_id>/reverse")
+@role_required("admin")
+def reverse(record_id: int):
+    form = ReasonForm()
+    return _decide(form, lambda key: hours.reverse_hours(record_id, form.reason.data, current_user, key=key),
+                   gettext("Record %(id)s reversed; its points were taken back.", id=record_id))

@@ -1,0 +1,55 @@
+"""Forms for the activity, hours and approval pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from points.models import ACTIVITY_CATEGORIES
+
+
+class ActivityForm(FlaskForm):
+    team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    difficulty = SelectField(_l("Difficulty"), validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in ACTIVITY_CATEGORIES],
+                           validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+
+
+class LogOneForm(FlaskForm):
+    volunteer_id = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class RosterForm(FlaskForm):
+    """CSRF only: the minutes inputs are named m-<volunteer id> and read by the view."""
+
+
+class CsvForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class KeyForm(FlaskForm):
+    """A decision that moves points: carries the idempotency key made when the page was drawn."""
+
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class ReasonForm(KeyForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class BulkForm(FlaskForm):
+    """CSRF only: the chosen record ids come as repeated `ids` values."""
