@@ -1,0 +1,187 @@
+"""The counter: pick the store, identify a resident (scanner, camera or search), fill a basket, confirm."""
+
+import sqlalchemy as sa
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from accounts.decorators import role_required
+from accounts.models import User
+from core.errors import DomainError, InvalidCard
+from extensions import db
+from points import ledger
+from redemption import services
+from redemption.forms import MAX_QUANTITY, CardForm, RedeemForm, StorePickForm
+from redemption.models import Item, Store
+from redemption.views.blueprint import bp, form_key, my_store_ids, parse_id, stores_by_id
+
+SESSION_STORE = "counter_store_id"
+SEARCH_MAX = 50
+
+
+def _counter_store(ids: list[int]) -> Store | None:
+    """The store this counter serves: the remembered choice, or the only store kept."""
+    chosen = session.get(SESSION_STORE)
+    if chosen in ids:
+        return db.session.get(Store, chosen)
+    if len(ids) == 1:
+        return db.session.get(Store, ids[0])
+    return None
+
+
+def _store_items(store_id: int) -> list[Item]:
+    return list(db.session.execute(
+        sa.select(Item).where(Item.store_id == store_id, Item.active.is_(True)).order_by(Item.category, Item.name)
+    ).scalars())
+
+
+def _basket_rows(items: list[Item], allowance: dict, quantities: dict) -> list[dict]:
+    rows = []
+    for item in items:
+        allowed = allowance.get(item.id)
+        limit = item.stock if allowed is None else min(item.stock, allowed)
+        rows.append({"item": item, "allowed": allowed, "max": max(limit, 0), "qty": quantities.get(item.id, 0)})
+    return rows
+
+
+def _render(store: Store | None, *, ids: list[int], resident: User | None = None, error: str | None = None,
+            quantities: dict | None = None, status: int = 200, card_form: CardForm | None = None):
+    """The counter page: scan box always; with a resident, their balance and the basket."""
+    context = {
+        "store": store, "many_stores": len(ids) > 1, "resident": resident, "error": error,
+        "card_form": card_form or CardForm(formdata=None), "rows": [], "balance": None,
+    }
+    if store is not None and resident is not None:
+        items = _store_items(store.id)
+        allowance = services.monthly_allowance(resident.id, [i.id for i in items]) if items else {}
+        balance = ledger.user_balance(resident.id)
+        rows = _basket_rows(items, allowance, quantities or {})
+        redeem_form = RedeemForm(formdata=None, resident_id=str(resident.id), store_id=str(store.id))
+        context.update(rows=rows, balance=balance, redeem_form=redeem_form, basket_data={
+            "balance": balance,
+            "items": [{"id": r["item"].id, "price": r["item"].price, "max": r["max"],
+                       "stock": r["item"].stock, "allowed": r["allowed"]} for r in rows],
+            "text": {
+                "over_balance": _("The basket costs %(n)s points more than the balance.", n="{n}"),
+                "over_limit": _("Some quantities are more than the stock or the monthly limit allows."),
+                "empty": _("Add at least one item."),
+                "ready": _("Ready: check the total with the resident, then confirm."),
+            },
+        })
+    return render_template("redemption/counter.html", **context), status
+
+
+def _resident(resident_id: int | None) -> User | None:
+    user = db.session.get(User, resident_id) if resident_id else None
+    return user if user is not None and user.active else None
+
+
+@bp.get("/counter")
+@role_required("store_keeper")
+def counter():
+    """The counter page; ?resident=<id> shows that person's balance and the basket."""
+    ids = my_store_ids()
+    store = _counter_store(ids)
+    if store is None and len(ids) > 1:
+        return redirect(url_for(".choose_store"))
+    if "resident" not in request.args:
+        return _render(store, ids=ids)
+    resident = _resident(parse_id(request.args.get("resident")))
+    if resident is None:
+        return _render(store, ids=ids, error=_("No such resident."), status=404)
+    return _render(store, ids=ids, resident=resident)
+
+
+@bp.route("/counter/store", methods=["GET", "POST"])
+@role_required("store_keeper")
+def choose_store():
+    """Keepers of several stores say which one this counter serves; remembered in the session."""
+    stores = stores_by_id(my_store_ids())
+    form = StorePickForm()
+    form.store_id.choices = [SelectChoice(s.id, s.name) for s in stores]
+    if form.validate_on_submit():
+        session[SESSION_STORE] = form.store_id.data
+        return redirect(url_for(".counter"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("redemption/counter_pick.html", form=form, stores=stores), status
+
+
+@bp.post("/counter/identify")
+@role_required("store_keeper")
+def identify():
+    """A scanned or typed card code → the counter with that resident."""
+    ids = my_store_ids()
+    store = _counter_store(ids)
+    form = CardForm()
+    if not form.validate_on_submit():
+        return _render(store, ids=ids, error=_("Scan a member card or type its code."), status=422)
+    from accounts.services import find_by_card
+
+    try:
+        resident = find_by_card(form.code.data)
+    except InvalidCard as refused:
+        return _render(store, ids=ids, error=str(refused.message), status=404)
+    return redirect(url_for(".counter", resident=resident.id), 303)
+
+
+@bp.get("/counter/search")
+@role_required("store_keeper")
+def search():
+    """htmx: people matching a name, phone or pinyin initials, as a short list of links."""
+    q = (request.args.get("q") or "").strip()[:SEARCH_MAX]
+    people = []
+    if q and q.isprintable():
+        from accounts.services import search_people
+
+        people = [p for p in search_people(q, limit=10) if p.active]
+    return render_template("redemption/_search_results.html", people=people, q=q)
+
+
+def _quantities() -> tuple[dict[int, int], bool]:
+    """qty-<item id> fields → {item id: quantity > 0}; False when any value is not a quantity."""
+    wanted, ok = {}, True
+    for name, raw in request.form.items():
+        if not name.startswith("qty-"):
+            continue
+        item_id = parse_id(name[4:])
+        raw = raw.strip() or "0"
+        if item_id is None or not raw.isdigit() or len(raw) > 3 or int(raw) > MAX_QUANTITY:
+            ok = False
+            continue
+        if int(raw) > 0:
+            wanted[item_id] = int(raw)
+    return wanted, ok
+
+
+@bp.post("/counter/redeem")
+@role_required("store_keeper")
+def confirm():
+    """Redeem the basket; the same form posted twice charges once and shows the same receipt."""
+    ids = my_store_ids()
+    form = RedeemForm()
+    store_id, resident_id = parse_id(form.store_id.data), parse_id(form.resident_id.data)
+    store = db.session.get(Store, store_id) if store_id in ids else None
+    if store is None:
+        return _render(_counter_store(ids), ids=ids, error=_("You do not keep this store."), status=403)
+    resident = _resident(resident_id)
+    if resident is None:
+        return _render(store, ids=ids, error=_("No such resident."), status=404)
+    wanted, ok = _quantities()
+    if not form.validate_on_submit() or not ok:
+        return _render(store, ids=ids, resident=resident, quantities=wanted, status=422,
+                       error=_("Quantities must be whole numbers from 0 to %(n)s.", n=MAX_QUANTITY))
+    if not wanted:
+        return _render(store, ids=ids, resident=resident, error=_("Add at least one item."), status=422)
+    lines = tuple(services.Line(item_id=i, quantity=q) for i, q in sorted(wanted.items()))
+    request_ = services.RedeemRequest(
+        store_id=store.id, resident_id=resident.id, lines=lines, key=form_key(form.idempotency_key.data)
+    )
+    try:
+        redemption = services.redeem(request_, current_user._get_current_object())
+    except DomainError as refused:
+        message = str(refused.message)
+        if refused.fields:
+            message += " " + "; ".join(str(v) for v in refused.fields.values())
+        return _render(store, ids=ids, resident=resident, quantities=wanted, error=message, status=refused.status)
+    return redirect(url_for(".receipt", redemption_id=redemption.id), 303)
