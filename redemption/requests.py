@@ -1,0 +1,134 @@
+"""The store's request dataclasses and the small checks every store use case shares."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from core.errors import Forbidden, NotFound
+from extensions import db
+from redemption.models import Item, Store, StoreKeeper
+
+MAX_DB_INT = 2**31 - 1
+MAX_PRICE = 1_000_000
+MAX_STOCK = 100_000_000  # far below a 32-bit integer column, so a sum can never overflow
+MAX_DELTA = 1_000_000
+MAX_QUANTITY = 999
+MAX_LINES = 50
+MAX_MONTHLY_LIMIT = 999
+STOCK_KINDS = ("donation", "purchase", "adjustment")
+
+
+@dataclass(frozen=True)
+class NewItem:
+    store_id: int
+    name: str
+    price: int
+    stock: int
+    monthly_limit: int | None = None
+    category: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StockChange:
+    item_id: int
+    delta: int
+    kind: str
+    reason: str = ""
+    donor: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RedeemRequest:
+    store_id: int
+    resident_id: int
+    lines: tuple[Line, ...]
+    key: str
+
+
+def is_int(value) -> bool:
+    """A real whole number (bools are not) that fits the 32-bit id and count columns.
+
+    PostgreSQL refuses a larger parameter for an integer column outright ("integer out of
+    range", a 500), so anything bigger is treated as unknown before it reaches a query.
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_DB_INT
+
+
+def clean_text(value, *, max_length: int, required: bool) -> tuple[str, str | None]:
+    """(stripped text, None) when acceptable, else ("", message)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return "", gettext("Must be text.")
+    value = value.strip()
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        return "", gettext("Contains characters that are not allowed.")
+    if required and not value:
+        return "", gettext("This field is required.")
+    if len(value) > max_length:
+        return "", gettext("At most %(n)s characters.", n=max_length)
+    return value, None
+
+
+def keeps_store(user_id: int | None, store_id: int) -> bool:
+    """True when the person is a keeper of that store."""
+    if user_id is None:
+        return False
+    return db.session.execute(
+        sa.select(StoreKeeper.user_id).where(StoreKeeper.store_id == store_id, StoreKeeper.user_id == user_id)
+    ).first() is not None
+
+
+def is_admin(actor) -> bool:
+    return actor is None or actor.has_role("admin")
+
+
+def require_store_manager(store_id: int, actor) -> None:
+    """Admins and keepers of the store manage its catalogue and stock; others get Forbidden."""
+    if is_admin(actor):
+        return
+    if not actor.has_role("store_keeper") or not keeps_store(actor.id, store_id):
+        raise Forbidden()
+
+
+def require_keeper(store_id, actor) -> None:
+    """Only a keeper of the store serves at its counter; an admin who is not one gets Forbidden.
+
+    A keeper naming a store that does not exist is told so by validation (422) instead.
+    """
+    if actor is None:
+        raise Forbidden()  # a redemption is always served by a person at the counter
+    if not is_int(store_id):
+        if not actor.has_role("store_keeper"):
+            raise Forbidden()
+        return
+    if keeps_store(actor.id, store_id):
+        return
+    if db.session.get(Store, store_id) is None and actor.has_role("store_keeper"):
+        return  # reported as an unknown store_id (422)
+    raise Forbidden()
+
+
+def get_item(item_id) -> Item:
+    """The item, or NotFound."""
+    item = db.session.get(Item, item_id) if is_int(item_id) and item_id > 0 else None
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def item_snapshot(item: Item) -> dict:
+    """What the audit trail records about an item."""
+    return {
+        "store_id": item.store_id, "name": item.name, "category": item.category, "price": item.price,
+        "stock": item.stock, "active": item.active, "monthly_limit": item.monthly_limit, "photo": item.photo,
+    }
