@@ -4,9 +4,18 @@ import os
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import default_config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:id> that stops at the 32-bit id range: a larger path id is a plain 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def select_locale() -> str:
@@ -25,6 +34,7 @@ def select_locale() -> str:
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: defaults → instance/config.py → environment → test dict."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(default_config(app.instance_path))
     if test_config is None:

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from core.errors import ValidationFailed
 
 MAX_SAFE_INT = 2**53 - 1
+MAX_ID = 2**31 - 1  # id columns are 32-bit on PostgreSQL; a larger id can name nothing
 _MISSING = object()
 
 
@@ -48,7 +49,13 @@ class Checker:
         return value
 
     def id(self, name: str, *, required: bool = True) -> int | None:
-        return self.integer(name, required=required, min_value=1, max_value=MAX_SAFE_INT)
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            self.fail(name, gettext("Must be an id (a positive whole number)."))
+            return None
+        return value
 
     def text(self, name: str, *, required: bool = True, max_length: int = 200,
              min_length: int = 1, pattern: str | None = None) -> str | None:
@@ -123,7 +130,7 @@ class Checker:
         if value is _MISSING:
             return []
         if not isinstance(value, list) or len(value) > max_items or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SAFE_INT for v in value
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_ID for v in value
         ):
             self.fail(name, gettext("Must be a list of ids."))
             return []
