@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
+from accounts.services import find_by_card
 from core.api import api_user, created, idempotent, json_body, keyset_page, require_roles, service_key
 from core.errors import NotFound, ValidationFailed
 from core.timeutil import to_iso
@@ -134,7 +135,7 @@ def move_stock(item_id: int):
 def resident_by_card(code: str):
     """Identify a resident at the counter by the code their card carries (store keeper, admin)."""
     require_roles("store_keeper", "admin")
-    resident = services.find_resident_by_card(code)
+    resident = find_by_card(code)
     return jsonify({"id": resident.id, "name": resident.name, "balance": ledger.user_balance(resident.id)})
 
 
