@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 
 def register_cli(app: Flask) -> None:
@@ -14,6 +15,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema to the latest migration (safe to run twice)."""
     from flask_migrate import upgrade
@@ -23,6 +25,7 @@ def init_db_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", required=True, help="Full name, e.g. 张伟")
 @click.option("--password", required=True, help="At least 8 characters")

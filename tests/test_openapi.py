@@ -35,7 +35,8 @@ ERROR_CODES = {
 
 
 def test_document_is_valid_openapi_3():
-    validator = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validator
+
     document = build_document()
     assert document["openapi"] == "3.0.3"
     validator.validate(document)

@@ -1,0 +1,184 @@
+"""Re-check the ledger from its transfers: the proof behind `flask verify`.
+
+verify_ledger() recomputes, in SQL (GROUP BY, so a million transfers take seconds), what
+points/ledger.py keeps up to date, and lists every disagreement in plain words:
+- each account's debits_posted/credits_posted equal the sums of its transfers;
+- all debits equal all credits (the sum of all balances is zero);
+- no no-overdraft account (residents, stores) is below zero;
+- every transfer's stored checksum equals ledger.transfer_checksum(row), so an edit made
+  behind the application's back is found;
+- every reversal moves the same amount as its original with the accounts swapped.
+It only reads. An empty list means everything agrees.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from extensions import db
+from points.ledger import transfer_checksum
+from points.ledger_models import Account, Transfer
+
+CHECKSUM_BATCH = 10_000
+DEFAULT_LIMIT = 100  # problems listed per check; the rest are counted
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    accounts: int
+    transfers: int
+
+
+def ledger_counts() -> LedgerCounts:
+    """How many accounts and transfers there are (for the verify summary)."""
+    accounts = db.session.execute(sa.select(sa.func.count(Account.id))).scalar_one()
+    transfers = db.session.execute(sa.select(sa.func.count(Transfer.id))).scalar_one()
+    return LedgerCounts(int(accounts), int(transfers))
+
+
+def _capped(problems: list[str], found: int, limit: int, what: str) -> list[str]:
+    if found > limit:
+        problems.append(f"… and {found - limit} more {what}")
+    return problems
+
+
+def _posted_sums_problems(limit: int) -> list[str]:
+    """Accounts whose posted columns differ from the sums of their transfers."""
+    debits = (
+        sa.select(Transfer.debit_account_id.label("account_id"), sa.func.sum(Transfer.amount).label("total"))
+        .group_by(Transfer.debit_account_id)
+        .subquery("d")
+    )
+    credits = (
+        sa.select(Transfer.credit_account_id.label("account_id"), sa.func.sum(Transfer.amount).label("total"))
+        .group_by(Transfer.credit_account_id)
+        .subquery("c")
+    )
+    debit_sum = sa.func.coalesce(debits.c.total, 0)
+    credit_sum = sa.func.coalesce(credits.c.total, 0)
+    mismatch = sa.or_(Account.debits_posted != debit_sum, Account.credits_posted != credit_sum)
+    stmt = (
+        sa.select(Account.id, Account.kind, Account.debits_posted, Account.credits_posted, debit_sum, credit_sum)
+        .outerjoin(debits, debits.c.account_id == Account.id)
+        .outerjoin(credits, credits.c.account_id == Account.id)
+        .where(mismatch)
+        .order_by(Account.id)
+        .limit(limit)
+    )
+    problems = []
+    for account_id, kind, debits_posted, credits_posted, debit_total, credit_total in db.session.execute(stmt):
+        parts = []
+        if int(debits_posted) != int(debit_total):
+            parts.append(f"debits_posted is {int(debits_posted)} but its transfers debit {int(debit_total)}")
+        if int(credits_posted) != int(credit_total):
+            parts.append(f"credits_posted is {int(credits_posted)} but its transfers credit {int(credit_total)}")
+        problems.append(f"account {account_id} ({kind}): " + "; ".join(parts))
+    if len(problems) == limit:
+        found = db.session.execute(
+            sa.select(sa.func.count()).select_from(Account)
+            .outerjoin(debits, debits.c.account_id == Account.id)
+            .outerjoin(credits, credits.c.account_id == Account.id)
+            .where(mismatch)
+        ).scalar_one()
+        _capped(problems, int(found), limit, "accounts whose posted sums disagree")
+    return problems
+
+
+def _totals_problems() -> list[str]:
+    """All debits equal all credits, on the accounts and on the transfers."""
+    debits, credits = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Account.debits_posted), 0),
+                  sa.func.coalesce(sa.func.sum(Account.credits_posted), 0))
+    ).one()
+    if int(debits) != int(credits):
+        return [f"total debits posted ({int(debits)}) differ from total credits posted ({int(credits)}): "
+                f"the balances sum to {int(credits) - int(debits)}, not 0"]
+    return []
+
+
+def _overdraft_problems(limit: int) -> list[str]:
+    """No-overdraft accounts below zero (the CHECK constraint should make this impossible)."""
+    below = sa.and_(Account.no_overdraft.is_(True), Account.credits_posted < Account.debits_posted)
+    rows = db.session.execute(
+        sa.select(Account.id, Account.kind, Account.credits_posted - Account.debits_posted)
+        .where(below).order_by(Account.id).limit(limit)
+    ).all()
+    problems = [f"account {account_id} ({kind}) may not go below zero but its balance is {int(balance)}"
+                for account_id, kind, balance in rows]
+    if len(rows) == limit:
+        found = db.session.execute(sa.select(sa.func.count(Account.id)).where(below)).scalar_one()
+        _capped(problems, int(found), limit, "accounts below zero")
+    return problems
+
+
+def _checksum_problems(limit: int) -> list[str]:
+    """Transfers whose stored checksum no longer matches their fields, read in id batches."""
+    table = Transfer.__table__
+    problems, found, last_id = [], 0, 0
+    while True:
+        rows = db.session.execute(
+            sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(CHECKSUM_BATCH)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if transfer_checksum(row) != row.checksum:
+                found += 1
+                if found <= limit:
+                    problems.append(f"transfer {row.id}: its checksum does not match its contents "
+                                    f"(amount {row.amount}, {row.debit_account_id} → {row.credit_account_id}); "
+                                    "it was changed outside the application")
+        last_id = rows[-1].id
+    return _capped(problems, found, limit, "transfers with a bad checksum")
+
+
+def _reversal_problems(limit: int) -> list[str]:
+    """Each reversal mirrors its original: same amount, accounts swapped, posted after it."""
+    original = aliased(Transfer, name="original")
+    reversal = aliased(Transfer, name="reversal")
+    wrong = sa.or_(
+        reversal.amount != original.amount,
+        reversal.debit_account_id != original.credit_account_id,
+        reversal.credit_account_id != original.debit_account_id,
+        reversal.id <= original.id,
+        original.kind == "reversal",
+    )
+    stmt = (
+        sa.select(reversal.id, reversal.amount, reversal.debit_account_id, reversal.credit_account_id,
+                  original.id, original.amount, original.debit_account_id, original.credit_account_id,
+                  original.kind)
+        .join(original, original.id == reversal.reverses_id)
+        .where(wrong)
+        .order_by(reversal.id)
+        .limit(limit)
+    )
+    problems = []
+    for r_id, r_amount, r_debit, r_credit, o_id, o_amount, o_debit, o_credit, o_kind in db.session.execute(stmt):
+        if o_kind == "reversal":
+            problems.append(f"reversal {r_id} reverses transfer {o_id}, which is itself a reversal")
+        elif r_id <= o_id:
+            problems.append(f"reversal {r_id} was posted before the transfer {o_id} it reverses")
+        else:
+            problems.append(
+                f"reversal {r_id} does not mirror transfer {o_id}: it moves {r_amount} "
+                f"from account {r_debit} to {r_credit}, expected {o_amount} from {o_credit} to {o_debit}"
+            )
+    if len(problems) == limit:
+        found = db.session.execute(
+            sa.select(sa.func.count()).select_from(reversal)
+            .join(original, original.id == reversal.reverses_id).where(wrong)
+        ).scalar_one()
+        _capped(problems, int(found), limit, "reversals that do not mirror their original")
+    return problems
+
+
+def verify_ledger(limit: int = DEFAULT_LIMIT) -> list[str]:
+    """Every disagreement between the accounts and their transfers; an empty list when all agree."""
+    problems: list[str] = []
+    problems += _posted_sums_problems(limit)
+    problems += _totals_problems()
+    problems += _overdraft_problems(limit)
+    problems += _checksum_problems(limit)
+    problems += _reversal_problems(limit)
+    return problems
