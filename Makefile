@@ -12,7 +12,7 @@ JOBS ?= 2
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test test-fast lint bench install install-dev browser postgres db clean
+.PHONY: help run test test-fast lint bench install install-dev browser postgres db clean translations
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,3 +64,12 @@ bench: $(VENV)/.dev-installed postgres  ## redemption throughput, 1 and 4 gunico
 clean:  ## remove caches and test output (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache test-results
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+I18N_SOURCES := accounts audit core points redemption reports templates app.py cli.py commands
+translations: $(VENV)/.runtime-installed  ## extract strings, merge into the Chinese catalogue, compile it
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
+	  -o translations/messages.pot $(I18N_SOURCES)
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans_CN --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations -l zh_Hans_CN
+	@! grep -B1 -A1 '^msgstr ""$$' translations/zh_Hans_CN/LC_MESSAGES/messages.po | grep -q '^$$' \
+	  || echo "Some strings have no translation yet: fill their msgstr in translations/zh_Hans_CN/LC_MESSAGES/messages.po and run make translations again."

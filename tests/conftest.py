@@ -14,6 +14,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from flask.testing import FlaskClient
+
 from app import create_app
 from extensions import db
 
@@ -47,6 +49,14 @@ def _migrate(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+class EnglishClient(FlaskClient):
+    """Tests read English text by default; tests/test_i18n.py covers the Chinese default."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +110,7 @@ def app(database_url):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
     })
+    app.test_client_class = EnglishClient
     # No app context is held open: Flask-Login and Flask-Babel cache on g, so each
     # test-client request must get its own. Tests open `with app.app_context():` to use services.
     yield app
@@ -112,6 +123,7 @@ def app(database_url):
 def csrf_app(database_url):
     """An app with CSRF protection on, as in production."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = EnglishClient
     yield app
     with app.app_context():
         db.engine.dispose()

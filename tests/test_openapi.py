@@ -1,6 +1,5 @@
 """The OpenAPI document describes every call of the API contract (API.md) and is valid OpenAPI 3.0.3."""
 
-import pytest
 
 from core.openapi import build_document
 
