@@ -99,13 +99,18 @@ def _ledger_sums():
 
 
 def ledger_totals() -> dict:
-    """Points issued and redeemed (all time) and outstanding (= −the issuer's balance)."""
+    """Points issued and redeemed (all time) and outstanding: what residents still hold to spend.
+
+    The issuer's negative balance also counts points already paid into stores, so it
+    is not what people mean by "outstanding"; the residents' balances are.
+    """
     stmt, _ = _ledger_sums()
     issued, redeemed = db.session.execute(stmt).one()
-    issuer_balance = db.session.execute(
-        sa.select(Account.credits_posted - Account.debits_posted).where(Account.id == ISSUER_ACCOUNT_ID)
-    ).scalar_one_or_none() or 0
-    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": -int(issuer_balance)}
+    held = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Account.credits_posted - Account.debits_posted), 0))
+        .where(Account.kind == "resident")
+    ).scalar_one()
+    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": int(held)}
 
 
 def points_issued_in(start: date, end: date) -> int:
