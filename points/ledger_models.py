@@ -54,6 +54,7 @@ class Transfer(db.Model):
         sa.CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_link"),
         sa.Index("ix_transfers_debit_account", "debit_account_id", "id"),
         sa.Index("ix_transfers_credit_account", "credit_account_id", "id"),
+        sa.Index("ix_transfers_created_at", "created_at"),  # reports by month
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -113,6 +113,7 @@ class HourRecord(db.Model):
             postgresql_where=sa.text("status IN ('pending', 'approved')"),
         ),
         sa.Index("ix_hour_records_volunteer_day", "volunteer_id", "service_date"),
+        sa.Index("ix_hour_records_status_day", "status", "service_date"),  # reports
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
