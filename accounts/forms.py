@@ -101,3 +101,9 @@ class GridForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button-only form; it carries the CSRF token."""
+
+
+class HonourRollForm(FlaskForm):
+    """Whether the public honour roll (光荣榜) may list me (names are masked there)."""
+
+    show = BooleanField(_l("Show me on the public honour roll (my name is masked there)"))

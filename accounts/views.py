@@ -3,13 +3,14 @@
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import people_views
-from accounts.forms import SignInForm
+from accounts.forms import HonourRollForm, SignInForm
 from accounts.models import User
+from accounts.preferences import set_honour_roll_opt_out
 from accounts.signin import authenticate
 from audit.service import client_address
 from core.errors import InvalidCredentials, RateLimited
@@ -114,4 +115,17 @@ def card_context(user: User) -> dict:
 def my_card():
     """The signed-in person's own member card, printable at ID-card size."""
     user = db.session.get(User, current_user.id)
-    return render_template("accounts/card.html", back_url=None, **card_context(user))
+    form = HonourRollForm(show=not user.honour_roll_opt_out)
+    return render_template("accounts/card.html", back_url=None, honour_form=form, **card_context(user))
+
+
+@bp.post("/card/honour-roll")
+@login_required
+def set_honour_roll():
+    """The person chooses whether the public honour roll may list them."""
+    form = HonourRollForm()
+    if form.validate_on_submit():
+        set_honour_roll_opt_out(current_user.id, not form.show.data, current_user)
+        flash(_("Saved: you are shown on the honour roll.") if form.show.data
+              else _("Saved: you are not shown on the honour roll."), "success")
+    return redirect(url_for("accounts.my_card"))
