@@ -178,6 +178,7 @@ def test_sign_out_needs_a_post_and_forgets_the_person(app, client):
 
 
 def test_switching_to_english_shows_english_pages_and_stays_on_the_site(app, client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"  # a Chinese browser
     page = client.get("/sign-in").get_data(as_text=True)
     assert 'lang="zh-CN"' in page
     response = client.get("/lang/en", query_string={"next": "/sign-in"})
