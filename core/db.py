@@ -22,7 +22,17 @@ MAX_ATTEMPTS = 4
 
 
 def install_sqlite_pragmas(engine: sa.Engine) -> None:
-    """Per-connection SQLite settings, and our own BEGIN so we can choose IMMEDIATE."""
+    """Per-connection durability settings; on SQLite also our own BEGIN so we can choose IMMEDIATE."""
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _pg_on_connect(dbapi_connection, _record):
+            # An acknowledged commit is on disk, whatever the server's default says.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO on")
+            dbapi_connection.commit()
+
+        return
     if engine.dialect.name != "sqlite":
         return
 

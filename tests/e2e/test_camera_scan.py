@@ -3,6 +3,7 @@ qr-scanner (in its web worker, under the strict CSP) reads it and the resident a
 
 import pytest
 import segno
+import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -13,8 +14,8 @@ from tests.factories_store import give_points, make_item, make_store
 WIDTH, HEIGHT, FRAMES = 640, 480, 5
 
 
-def write_y4m(path, text: str) -> None:
-    """A few identical 640×480 I420 frames: a big black-on-white QR of text, centred."""
+def write_y4m(path, text: str) -> Image.Image:
+    """A few identical 640×480 I420 frames: a big black-on-white QR of text, centred; returns the frame."""
     qr = segno.make(text, error="m", micro=False)
     modules = [[0 if dark else 255 for dark in row] for row in qr.matrix]
     side = len(modules)
@@ -33,6 +34,7 @@ def write_y4m(path, text: str) -> None:
             out.write(y_plane)
             out.write(chroma)
             out.write(chroma)
+    return frame
 
 
 @pytest.fixture
@@ -52,7 +54,8 @@ def camera_page(playwright, browser_type_launch_args, browser_context_args, came
     """A separate Chromium whose fake camera shows the resident's card QR; camera allowed for the server."""
     _, resident = camera_world
     video = tmp_path / "card-qr.y4m"
-    write_y4m(video, resident.card_code)
+    frame = write_y4m(video, resident.card_code)
+    assert [r.text for r in zxingcpp.read_barcodes(frame)] == [resident.card_code], "the test frame does not scan"
     browser = playwright.chromium.launch(**{
         **browser_type_launch_args,
         "args": [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -84,7 +87,12 @@ def test_a_keeper_scans_a_card_with_the_camera_and_sees_the_resident(camera_page
     expect(page.locator("#camera-box")).to_be_visible()
 
     # qr-scanner decodes the frame and counter.js submits the code: the basket for the resident opens.
-    expect(page.locator("#resident-name")).to_have_text("陈淑芬", timeout=20000)
+    try:
+        expect(page.locator("#resident-name")).to_have_text("陈淑芬", timeout=20000)
+    except AssertionError as error:
+        page.screenshot(path=str(shots / "counter-camera-failed.png"), full_page=True)
+        status = page.locator("#camera-status").all_inner_texts()
+        raise AssertionError(f"{error}\ncamera status: {status}\nconsole:\n" + "\n".join(console)) from None
     expect(page.locator("#resident-balance")).to_have_text("75")
     expect(page.locator("#resident-name")).to_be_visible()
     page.screenshot(path=str(shots / "counter-camera-scanned.png"), full_page=True)

@@ -11,6 +11,7 @@ from points.rules import compute_points
 from points.setup_services import current_rule
 from tests.factories import make_user
 from tests.factories_points import balance, make_activity, make_team
+from tests.factories_store import give_points
 
 NO_SIDEWAYS_SCROLL = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
 
@@ -25,6 +26,7 @@ def roster_world(server):
     second = make_user(app, name="吴美玲", phone="13600003333")
     team_id = make_team(app, leads=[lead], members=[first, second], name="绿化志愿服务队")
     activity_id = make_activity(app, team_id, lead, title="小区绿地除草")
+    give_points(app, first.id, 7)  # a starting balance, so the rise is visible on the home page
     with app.app_context():
         activity = db.session.get(Activity, activity_id)
         expected = compute_points(60, current_rule().points_per_hour, activity.difficulty.multiplier)
@@ -103,5 +105,5 @@ def test_a_lead_logs_an_hour_for_two_members_on_a_phone_and_an_admin_approves_th
         expect(logged.filter(has_text=person.name).locator(".badge")).to_have_text("已通过")
     page.context.clear_cookies()
     ui_sign_in(page, first)
-    expect(page.locator("main")).to_contain_text(str(before[first.id] + expected))
+    expect(page.locator("#balance")).to_have_text(str(before[first.id] + expected))
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
