@@ -14,6 +14,7 @@ from core.timeutil import utcnow
 from extensions import db
 
 MAX_LIMIT = 200
+MAX_CURSOR = 2**31 - 1  # ids are 32-bit on PostgreSQL; a bigger bound parameter is a database error
 
 
 class MalformedJson(DomainError):
@@ -71,7 +72,7 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedJson(message=_malformed()) from None
     if not isinstance(data, dict):
         raise MalformedJson(message=_malformed())
@@ -96,18 +97,23 @@ def list_args() -> tuple[int, int | None]:
     limit_raw = request.args.get("limit", "50")
     cursor_raw = request.args.get("cursor")
     limit = cursor = None
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_LIMIT:
+    if not _ascii_digits(limit_raw, 3) or not 1 <= int(limit_raw) <= MAX_LIMIT:
         errors["limit"] = gettext("Must be a whole number from 1 to %(max)s.", max=MAX_LIMIT)
     else:
         limit = int(limit_raw)
     if cursor_raw not in (None, ""):
-        if not cursor_raw.isdigit() or len(cursor_raw) > 18:
+        if not _ascii_digits(cursor_raw, 10) or int(cursor_raw) > MAX_CURSOR:
             errors["cursor"] = gettext("Invalid cursor.")
         else:
             cursor = int(cursor_raw)
     if errors:
         raise ValidationFailed(errors)
     return limit, cursor
+
+
+def _ascii_digits(raw: str, max_digits: int) -> bool:
+    """Plain 0-9 digits only: str.isdigit() also accepts "²" or "١", which int() refuses or reads."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= max_digits
 
 
 def keyset_page(stmt, id_column, render, *, descending: bool = True) -> dict:
@@ -141,9 +147,10 @@ def body_fingerprint() -> str:
 
     try:
         parsed = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         parsed = request.get_data(cache=True).hex()
-    return hashlib.sha256(canonical_json(parsed).encode()).hexdigest()
+    # surrogatepass: a lone "\ud800" in the body is valid JSON but not encodable UTF-8
+    return hashlib.sha256(canonical_json(parsed).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def idempotent(view):

@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=zh-CN",  # the browser's own controls (file picker, date field) in Chinese too
 ]
 HERE = Path(__file__).resolve().parent
 
