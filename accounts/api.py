@@ -12,7 +12,7 @@ from core.api import api_user, created, json_body, keyset_page, require_roles
 from core.errors import ValidationFailed
 from core.privacy import mask_phone
 from core.timeutil import to_iso
-from core.validate import Checker
+from core.validate import Checker, not_storable
 from points.ledger import user_balance  # allowed here only: accounts models/services never import points
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -40,7 +40,7 @@ def _secret(c: Checker, name: str, *, required: bool = True, max_length: int = 2
     if not isinstance(value, str):
         c.fail(name, gettext("Must be text."))
         return None
-    if any(ord(ch) < 32 for ch in value):
+    if any(ord(ch) < 32 for ch in value) or not_storable(value):
         c.fail(name, gettext("Contains characters that are not allowed."))
         return None
     if not value or len(value) > max_length:

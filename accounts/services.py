@@ -114,7 +114,9 @@ def create_community(name: str, actor: User | None) -> Community:
 
     def work() -> Community:
         if db.session.execute(
-            sa.select(Community.id).where(sa.func.lower(Community.name) == clean.lower())
+            # lower() in SQL folds ASCII only: also match the exact name the unique index compares
+            sa.select(Community.id).where(sa.or_(Community.name == clean,
+                                                 sa.func.lower(Community.name) == clean.lower()))
         ).first():
             raise ValidationFailed({"name": gettext("A community with this name already exists.")})
         community = Community(name=clean)
@@ -135,7 +137,8 @@ def create_grid(community_id: int, name: str, actor: User | None) -> Grid:
 
     def work() -> Grid:
         if db.session.execute(sa.select(Grid.id).where(
-            Grid.community_id == community_id, sa.func.lower(Grid.name) == clean.lower()
+            Grid.community_id == community_id,
+            sa.or_(Grid.name == clean, sa.func.lower(Grid.name) == clean.lower()),
         )).first():
             raise ValidationFailed({"name": gettext("This community already has a grid with this name.")})
         grid = Grid(community_id=community_id, name=clean)

@@ -15,7 +15,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from core.timeutil import shanghai_day_bounds
-from core.validate import MAX_SAFE_INT
+from core.validate import MAX_ID
 
 ACTION_PATTERN = r"[A-Za-z0-9_.\-]{1,60}"
 SUBJECT_PATTERN = r"[A-Za-z0-9_]{1,40}"
@@ -80,7 +80,7 @@ class AuditFilterForm(FlaskForm):
     subject_type = StringField(_l("Subject type"), validators=[
         Optional(), Regexp(f"^{SUBJECT_PATTERN}$", message=_l("Letters, digits or '_'."))])
     subject_id = IntegerField(_l("Subject id"), validators=[
-        Optional(), NumberRange(min=1, max=MAX_SAFE_INT)])
+        Optional(), NumberRange(min=1, max=MAX_ID)])
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("To (date)"), validators=[Optional()])
 
@@ -117,7 +117,7 @@ def api_filters(args) -> AuditFilters:
     actor_id = action = since = None
     raw = args.get("actor_id")
     if raw not in (None, ""):
-        if raw.isascii() and raw.isdigit() and len(raw) <= 16 and 1 <= int(raw) <= MAX_SAFE_INT:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 16 and 1 <= int(raw) <= MAX_ID:
             actor_id = int(raw)
         else:
             errors["actor_id"] = gettext("Must be a user id (a whole number).")

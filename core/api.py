@@ -97,7 +97,7 @@ def list_args() -> tuple[int, int | None]:
     limit_raw = request.args.get("limit", "50")
     cursor_raw = request.args.get("cursor")
     limit = cursor = None
-    if not _ascii_digits(limit_raw, 3) or not 1 <= int(limit_raw) <= MAX_LIMIT:
+    if not _ascii_digits(limit_raw, 10) or not 1 <= int(limit_raw) <= MAX_LIMIT:
         errors["limit"] = gettext("Must be a whole number from 1 to %(max)s.", max=MAX_LIMIT)
     else:
         limit = int(limit_raw)
@@ -175,7 +175,10 @@ def idempotent(view):
         stored = _stored_response(user.id, key)
         if stored is not None:
             if stored.request_hash != fingerprint:
-                raise IdempotencyConflict()
+                # 409 comes last (API.md): the view's 403/404/400/422 checks answer first,
+                # and service_key raises the conflict before anything is written.
+                g.idempotency_error = IdempotencyConflict()
+                return view(*args, **kwargs)
             return Response(stored.body, status=stored.status, mimetype="application/json")
         g.idempotency_key = key
         response = view(*args, **kwargs)

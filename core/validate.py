@@ -17,6 +17,17 @@ MAX_ID = 2**31 - 1  # id columns are 32-bit on PostgreSQL; a larger id can name 
 _MISSING = object()
 
 
+def not_storable(value: str) -> bool:
+    """True for text no database column can hold: NUL, or a lone surrogate ("\\ud800" is valid JSON)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class Checker:
     """Reads fields from a dict; .done() raises ValidationFailed listing every bad field."""
 
@@ -66,7 +77,7 @@ class Checker:
             self.fail(name, gettext("Must be text."))
             return None
         value = value.strip()
-        if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        if not_storable(value) or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
             self.fail(name, gettext("Contains characters that are not allowed."))
             return None
         if len(value) < min_length:

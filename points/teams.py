@@ -142,7 +142,8 @@ def create_team(name: str, community_id: int | None, lead_ids: list[int], actor)
         raise ValidationFailed(errors)
 
     def work() -> Team:
-        if db.session.execute(sa.select(Team.id).where(sa.func.lower(Team.name) == clean.lower())).first():
+        same_name = sa.or_(Team.name == clean, sa.func.lower(Team.name) == clean.lower())  # SQL lower() is ASCII-only
+        if db.session.execute(sa.select(Team.id).where(same_name)).first():
             raise ValidationFailed({"name": gettext("A team with this name exists.")})
         team = Team(name=clean, community_id=community_id)
         db.session.add(team)

@@ -100,7 +100,7 @@ def list_items():
     raw = request.args.get("store_id")
     stmt = sa.select(Item)
     if raw not in (None, ""):
-        if not raw.isdigit() or len(raw) > 15 or not is_int(int(raw)):
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 15 or not is_int(int(raw)):  # "²".isdigit()
             raise ValidationFailed({"store_id": gettext("Must be a store id.")})
         stmt = stmt.where(Item.store_id == int(raw))
     if not user.has_role("admin", "auditor"):
