@@ -11,11 +11,12 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 class BoundedIntConverter(IntegerConverter):
-    """<int:id> that stops at the 32-bit id range: a larger path id is a plain 404."""
+    """<int:id> past the 32-bit id range names nothing: it reads as 0, so the view still
+    answers its own 401/403 first and then 404, instead of the database overflowing."""
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= 2**31 - 1 else 0
 
 
 def select_locale() -> str:

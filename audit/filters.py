@@ -64,6 +64,12 @@ def conditions(filters: AuditFilters) -> list:
     return where
 
 
+def _check_plausible(day: date | None) -> None:
+    """Year 1 or 9999 would overflow when turned into Shanghai day bounds."""
+    if day is not None and not date(1900, 1, 1) <= day <= date(9000, 1, 1):
+        raise ValidationError(gettext("Enter a date between 1900 and 9000."))
+
+
 # ---- the HTML viewer: a GET form ----------------------------------------------------------
 
 class AuditFilterForm(FlaskForm):
@@ -84,7 +90,11 @@ class AuditFilterForm(FlaskForm):
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("To (date)"), validators=[Optional()])
 
+    def validate_since(self, field):
+        _check_plausible(field.data)
+
     def validate_until(self, field):
+        _check_plausible(field.data)
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(gettext("Must not be before the start date."))
 

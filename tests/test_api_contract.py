@@ -588,3 +588,11 @@ def test_lone_surrogates_are_refused_also_under_an_idempotency_key(app, client):
     nested = client.post("/api/v1/adjustments", headers=headers, data=b'{"reason": ' + b"[" * 100000 + b"]" * 100000
                          + b"}", content_type="application/json")
     assert nested.status_code == 400 and error_code(nested) == "malformed_json"
+
+
+def test_a_path_id_past_the_32_bit_range_still_checks_the_caller_first(app):
+    client = app.test_client()
+    assert client.post("/api/v1/hours/2147483648/approve", json={}).get_json()["error"]["code"] == "not_signed_in"
+    admin = make_user(app, "admin")
+    response = client.post("/api/v1/hours/99999999999999999999/approve", json={}, headers=bearer(app, admin))
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

@@ -97,3 +97,14 @@ def test_verify_button_shows_ok_then_the_broken_event(app, web):
     tamper(app, ids[0])
     html = web.post("/audit/verify").get_data(as_text=True)
     assert "alert-danger" in html and f"#{ids[0]}" in html
+
+
+def test_extreme_dates_in_the_filter_are_refused_not_a_server_error(app):
+    from tests.factories import make_user, sign_in
+
+    client = app.test_client()
+    sign_in(client, make_user(app, "auditor"))
+    for since, until in (("0001-01-01", ""), ("", "9999-12-31")):
+        response = client.get("/audit/", query_string={"since": since, "until": until})
+        assert response.status_code == 422
+        assert "between 1900 and 9000" in response.get_data(as_text=True)
