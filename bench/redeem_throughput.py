@@ -49,19 +49,23 @@ def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
 def seed(database_url: str, residents: int) -> dict:
     """Admin, keeper, store, one item with deep stock, residents with 100000 points each."""
     from accounts.models import User
+    from accounts.passwords import hash_password
     from accounts.services import NewUser, create_user
     from app import create_app
-    from commands.demo_data import reuse_password_hash
     from extensions import db
     from points.awards import adjust_points
     from redemption.services import NewItem, create_item, create_store
 
     app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context(), app.test_request_context():
-        with reuse_password_hash(KEEPER_PASSWORD):
-            admin = create_user(NewUser("admin", "管理员", KEEPER_PASSWORD, ("admin",)), None).id
-            keeper = create_user(NewUser("keeper", "超市管理员", KEEPER_PASSWORD, ("store_keeper",)), None).id
-            people = [create_user(NewUser(f"r{n}", f"居民{n}", KEEPER_PASSWORD), None).id for n in range(residents)]
+        hashed = hash_password(KEEPER_PASSWORD)  # argon2 once for every seeded person
+
+        def person(username: str, name: str, roles: tuple[str, ...] = ("resident",)) -> int:
+            return create_user(NewUser(username, name, KEEPER_PASSWORD, roles, password_hash=hashed), None).id
+
+        admin = person("admin", "管理员", ("admin",))
+        keeper = person("keeper", "超市管理员", ("store_keeper",))
+        people = [person(f"r{n}", f"居民{n}") for n in range(residents)]
         admin_user = db.session.get(User, admin)
         store = create_store("压测积分超市", None, [keeper], admin_user)
         store_id = store.id
