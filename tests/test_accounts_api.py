@@ -15,7 +15,7 @@ def _linked_pages(request):
         stub_missing_pages(request.getfixturevalue("app"))
 
 
-def _error(response, status: int, code: str) -> dict:
+def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     body = response.get_json()["error"]
     assert body["code"] == code and body["message"]
@@ -47,15 +47,15 @@ def test_a_token_signs_in_and_me_shows_the_person_with_balance_and_card(app, cli
 
 def test_wrong_or_unknown_credentials_answer_401_invalid_credentials(app, client):
     user = make_user(app)
-    _error(_token(client, user.username, "not-the-password"), 401, "invalid_credentials")
-    _error(_token(client, "no-such-person", "whatever-123"), 401, "invalid_credentials")
+    assert_error(_token(client, user.username, "not-the-password"), 401, "invalid_credentials")
+    assert_error(_token(client, "no-such-person", "whatever-123"), 401, "invalid_credentials")
 
 
 def test_the_eleventh_token_request_after_ten_failures_is_rate_limited(app, client):
     user = make_user(app)
     for _ in range(10):
-        _error(_token(client, user.username, "wrong-password"), 401, "invalid_credentials")
-    _error(_token(client, user.username, user.password), 429, "rate_limited")
+        assert_error(_token(client, user.username, "wrong-password"), 401, "invalid_credentials")
+    assert_error(_token(client, user.username, user.password), 429, "rate_limited")
 
 
 @pytest.mark.parametrize("body, field", [
@@ -68,24 +68,24 @@ def test_the_eleventh_token_request_after_ten_failures_is_rate_limited(app, clie
     ({"username": ["abc"], "password": "abcdefgh"}, "username"),
 ])
 def test_token_requests_with_wrong_types_answer_422(client, body, field):
-    assert field in _error(client.post("/api/v1/tokens", json=body), 422, "validation_failed")["fields"]
+    assert field in assert_error(client.post("/api/v1/tokens", json=body), 422, "validation_failed")["fields"]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"", b"\xff\xfe"])
 def test_malformed_token_requests_answer_400(client, raw):
     response = client.post("/api/v1/tokens", data=raw, content_type="application/json")
-    _error(response, 400, "malformed_json")
+    assert_error(response, 400, "malformed_json")
 
 
 def test_me_needs_a_valid_token(app, client):
-    _error(client.get("/api/v1/me"), 401, "not_signed_in")
-    _error(client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}), 401, "not_signed_in")
+    assert_error(client.get("/api/v1/me"), 401, "not_signed_in")
+    assert_error(client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}), 401, "not_signed_in")
     user = make_user(app)
     headers = bearer(app, user)
     with app.app_context():
         db.session.execute(sa.update(User).where(User.id == user.id).values(active=False))
         db.session.commit()
-    _error(client.get("/api/v1/me", headers=headers), 401, "not_signed_in")
+    assert_error(client.get("/api/v1/me", headers=headers), 401, "not_signed_in")
 
 
 def test_session_cookies_are_not_accepted_by_the_api(app, client):
@@ -93,7 +93,7 @@ def test_session_cookies_are_not_accepted_by_the_api(app, client):
 
     user = make_user(app)
     sign_in(client, user)
-    _error(client.get("/api/v1/me"), 401, "not_signed_in")
+    assert_error(client.get("/api/v1/me"), 401, "not_signed_in")
 
 
 # ---------------------------------------------------------------- POST /users
@@ -110,17 +110,17 @@ def test_an_admin_creates_a_user_in_a_community(app, client):
     assert body["username"] == "zhang.wei" and body["name"] == "张伟"
     assert body["roles"] == ["resident", "team_lead"] and body["community_id"] == place["id"]
     assert body["card_code"].startswith("JF") and isinstance(body["id"], int)
-    _error(_token(client, "zhang.wei", "wrong-one-1"), 401, "invalid_credentials")
+    assert_error(_token(client, "zhang.wei", "wrong-one-1"), 401, "invalid_credentials")
     assert _token(client, "zhang.wei", "secret-pass-1").status_code == 201
 
 
 def test_creating_users_needs_a_token_and_the_admin_role(app, client):
     resident = make_user(app)
     body = {"username": "new1", "name": "N", "password": "secret-pass-1", "roles": ["resident"]}
-    _error(client.post("/api/v1/users", json=body), 401, "not_signed_in")
-    _error(client.post("/api/v1/users", json=body, headers=bearer(app, resident)), 403, "forbidden")
+    assert_error(client.post("/api/v1/users", json=body), 401, "not_signed_in")
+    assert_error(client.post("/api/v1/users", json=body, headers=bearer(app, resident)), 403, "forbidden")
     # 403 is answered before a malformed body.
-    _error(client.post("/api/v1/users", data=b"{", content_type="application/json",
+    assert_error(client.post("/api/v1/users", data=b"{", content_type="application/json",
                        headers=bearer(app, resident)), 403, "forbidden")
     with app.app_context():
         assert db.session.scalar(sa.select(User.id).where(User.username == "new1")) is None
@@ -150,7 +150,7 @@ def test_bad_user_bodies_answer_422_naming_the_field(app, client, change, field)
     admin = make_user(app, "admin")
     body = {"username": "li.na", "name": "李娜", "password": "secret-pass-1", "roles": ["resident"]} | change
     response = client.post("/api/v1/users", json=body, headers=bearer(app, admin))
-    assert field in _error(response, 422, "validation_failed")["fields"]
+    assert field in assert_error(response, 422, "validation_failed")["fields"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1  # only the admin
 
@@ -159,7 +159,7 @@ def test_a_taken_username_answers_422_whatever_its_case(app, client):
     admin = make_user(app, "admin")
     make_user(app, username="Chen.Jie")
     body = {"username": "chen.jie", "name": "陈杰", "password": "secret-pass-1", "roles": ["resident"]}
-    fields = _error(client.post("/api/v1/users", json=body, headers=bearer(app, admin)),
+    fields = assert_error(client.post("/api/v1/users", json=body, headers=bearer(app, admin)),
                     422, "validation_failed")["fields"]
     assert "username" in fields
 
@@ -169,7 +169,7 @@ def test_malformed_user_bodies_answer_400(app, client):
     for raw in (b"{", b"null", b'"text"'):
         response = client.post("/api/v1/users", data=raw, content_type="application/json",
                                headers=bearer(app, admin))
-        _error(response, 400, "malformed_json")
+        assert_error(response, 400, "malformed_json")
 
 
 # ---------------------------------------------------------------- GET /users
@@ -202,15 +202,15 @@ def test_user_search_pages_with_a_cursor(app, client):
 def test_user_search_refuses_residents_and_bad_queries(app, client):
     resident = make_user(app)
     admin = make_user(app, "admin")
-    _error(client.get("/api/v1/users"), 401, "not_signed_in")
-    _error(client.get("/api/v1/users", headers=bearer(app, resident)), 403, "forbidden")
+    assert_error(client.get("/api/v1/users"), 401, "not_signed_in")
+    assert_error(client.get("/api/v1/users", headers=bearer(app, resident)), 403, "forbidden")
     headers = bearer(app, admin)
-    assert "q" in _error(client.get("/api/v1/users?q=a%00b", headers=headers), 422, "validation_failed")["fields"]
-    assert "q" in _error(client.get("/api/v1/users?q=" + "x" * 101, headers=headers), 422,
+    assert "q" in assert_error(client.get("/api/v1/users?q=a%00b", headers=headers), 422, "validation_failed")["fields"]
+    assert "q" in assert_error(client.get("/api/v1/users?q=" + "x" * 101, headers=headers), 422,
                          "validation_failed")["fields"]
-    assert "limit" in _error(client.get("/api/v1/users?limit=0", headers=headers), 422,
+    assert "limit" in assert_error(client.get("/api/v1/users?limit=0", headers=headers), 422,
                              "validation_failed")["fields"]
-    assert "cursor" in _error(client.get("/api/v1/users?cursor=abc", headers=headers), 422,
+    assert "cursor" in assert_error(client.get("/api/v1/users?cursor=abc", headers=headers), 422,
                               "validation_failed")["fields"]
     assert client.get("/api/v1/users?q=%25_%5C", headers=headers).get_json()["items"] == []
 
@@ -224,20 +224,20 @@ def test_an_admin_creates_a_community_once(app, client):
     assert response.status_code == 201
     assert response.get_json()["name"] == "幸福社区" and isinstance(response.get_json()["id"], int)
     again = client.post("/api/v1/communities", json={"name": "幸福社区"}, headers=headers)
-    assert "name" in _error(again, 422, "validation_failed")["fields"]
+    assert "name" in assert_error(again, 422, "validation_failed")["fields"]
 
 
 @pytest.mark.parametrize("body", [{"name": 5}, {"name": ""}, {}, {"name": "x\x00"}, {"name": "x" * 101}])
 def test_bad_community_bodies_answer_422(app, client, body):
     admin = make_user(app, "admin")
     response = client.post("/api/v1/communities", json=body, headers=bearer(app, admin))
-    assert "name" in _error(response, 422, "validation_failed")["fields"]
+    assert "name" in assert_error(response, 422, "validation_failed")["fields"]
 
 
 def test_only_admins_create_communities(app, client):
     keeper = make_user(app, "store_keeper")
-    _error(client.post("/api/v1/communities", json={"name": "A"}), 401, "not_signed_in")
-    _error(client.post("/api/v1/communities", json={"name": "A"}, headers=bearer(app, keeper)), 403, "forbidden")
+    assert_error(client.post("/api/v1/communities", json={"name": "A"}), 401, "not_signed_in")
+    assert_error(client.post("/api/v1/communities", json={"name": "A"}, headers=bearer(app, keeper)), 403, "forbidden")
     admin = make_user(app, "admin")
-    _error(client.post("/api/v1/communities", data=b"[", content_type="application/json",
+    assert_error(client.post("/api/v1/communities", data=b"[", content_type="application/json",
                        headers=bearer(app, admin)), 400, "malformed_json")

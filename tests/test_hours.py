@@ -136,7 +136,7 @@ def test_rejected_minutes_do_not_count_toward_the_daily_cap(app):
     with app.test_request_context():
         hours.reject_hours(rid, "typo", load_user(c.admin.id))
     second = make_activity(app, c.team_id, c.lead)
-    log(app, second, c.a, 1440, c.lead)
+    assert log(app, second, c.a, 1440, c.lead) > rid  # a full day again: the rejected one is not counted
 
 
 def test_the_daily_cap_counts_the_activity_date_not_the_logging_day(app):
