@@ -228,6 +228,6 @@ def _remember(user_id: int, key: str, fingerprint: str, response: Response) -> N
         db.session.flush()
 
     try:
-        run_write(work)
+        run_write(work, audited=False)  # an API-level cache: no audit event, no other locks
     except IntegrityError:
         db.session.rollback()  # a concurrent twin remembered it first; same answer

@@ -69,8 +69,11 @@ def _retryable(error: DBAPIError) -> bool:
     return code in RETRYABLE_PG_CODES
 
 
-def run_write(work: Callable[[], T]) -> T:
+def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
     """Run work() in one write transaction and commit once; retry transient conflicts.
+
+    audited=False skips the begin hooks (the audit head lock) for writes that record
+    no audit event and take no other row locks, e.g. remembering an API answer.
 
     work must be safe to run again: a retried attempt starts from a clean session.
     An IntegrityError is retried once too, because a concurrent twin of the same
@@ -82,7 +85,7 @@ def run_write(work: Callable[[], T]) -> T:
         session.rollback()  # end any read transaction so BEGIN IMMEDIATE is ours
         token = _begin_immediate.set(True)
         try:
-            for hook in _begin_hooks:
+            for hook in _begin_hooks if audited else ():
                 hook()
             result = work()
             session.commit()
