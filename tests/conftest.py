@@ -13,7 +13,6 @@ os.environ.setdefault("JIFEN_FAST_PASSWORD_HASHES", "1")  # before the app is im
 import psycopg
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -59,6 +58,16 @@ class EnglishClient(FlaskClient):
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
+def require_postgres() -> None:
+    """Go on only if PostgreSQL answers. In CI its absence FAILS the test; on a developer's
+    machine without PostgreSQL the PostgreSQL half is skipped, saying how to silence it."""
+    if _pg_available():
+        return
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_ADMIN_URL}")
+    pytest.skip("PostgreSQL not reachable here; CI runs these (set JIFEN_TEST_DBS=sqlite to silence)")
+
+
 @pytest.fixture(scope="session")
 def worker_tag(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main") + uuid.uuid4().hex[:6]
@@ -73,10 +82,7 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def pg_template(worker_tag):
-    if not _pg_available():
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_ADMIN_URL}")
-        pytest.skip("PostgreSQL not reachable here; CI runs these (set JIFEN_TEST_DBS=sqlite to silence)")
+    require_postgres()
     name = f"jifen_tpl_{worker_tag}"
     _pg_admin(f"DROP DATABASE IF EXISTS {name}")
     _pg_admin(f"CREATE DATABASE {name}")

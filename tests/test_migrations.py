@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from extensions import db
-from tests.conftest import IN_CI, PG_ADMIN_URL, WANTED, _pg_admin, _pg_available, _pg_url
+from tests.conftest import WANTED, _pg_admin, _pg_url, require_postgres
 
 
 @pytest.fixture(params=[d for d in ("sqlite", "postgresql") if d in WANTED])
@@ -19,10 +19,7 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    if not _pg_available():
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_ADMIN_URL}")
-        pytest.skip("PostgreSQL not reachable here")
+    require_postgres()
     name = f"jifen_empty_{uuid.uuid4().hex[:12]}"
     _pg_admin(f"CREATE DATABASE {name}")
     yield _pg_url(name)
