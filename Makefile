@@ -55,8 +55,9 @@ test: $(VENV)/.dev-installed browser postgres  ## the whole suite, browser tests
 test-fast: $(VENV)/.dev-installed  ## SQLite only, no browser: the quick inner loop
 	JIFEN_TEST_DBS=sqlite $(BIN)/python -m pytest -n $(JOBS) -m 'not e2e' $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev-installed  ## ruff
+lint: $(VENV)/.dev-installed  ## ruff and the layering contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.dev-installed postgres  ## redemption throughput, 1 and 4 gunicorn workers → docs/BENCHMARKS.md
 	$(BIN)/python bench/redeem_throughput.py

@@ -8,12 +8,11 @@ from accounts.models import User
 from accounts.signin import authenticate
 from accounts.tokens import issue_token
 from audit.service import client_address
-from core.api import api_user, created, json_body, keyset_page, require_roles
+from core.api import created, json_body, keyset_page, require_roles
 from core.errors import ValidationFailed
 from core.privacy import mask_phone
 from core.timeutil import to_iso
 from core.validate import Checker, not_storable
-from points.ledger import user_balance  # allowed here only: accounts models/services never import points
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -68,17 +67,6 @@ def create_token():
         username, password, client_address(), on_success=lambda user: issue_token(user.id), via="api"
     )
     return created({"token": token, "expires_at": to_iso(expires_at)})
-
-
-@bp.get("/me")
-def me():
-    """The signed-in person with their balance and card code."""
-    user = api_user()
-    return jsonify({
-        "id": user.id, "username": user.username, "name": user.name, "roles": user.roles,
-        "balance": user_balance(user.id), "card_code": user.card_code,
-        "community_id": user.community_id,
-    })
 
 
 @bp.post("/users")

@@ -6,6 +6,12 @@ then one check character (a weighted sum mod 31), e.g. "JF-7KQ2M9XW4RTD" printed
 """
 
 import secrets
+from typing import TYPE_CHECKING
+
+import segno
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 characters, a prime count
 PREFIX = "JF"
@@ -37,3 +43,17 @@ def normalise_card_code(raw: str) -> str | None:
     if any(ch not in ALPHABET for ch in body + check) or _check_char(body) != check:
         return None
     return cleaned
+
+
+def card_context(user: "User") -> dict:
+    """What the card template shows: name, community, grouped code and the QR image."""
+    code = user.card_code or ""
+    qr = segno.make(code, error="m", micro=False) if code else None
+    groups = [code[i:i + 4] for i in range(2, len(code), 4)]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # no lone check character at the end
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return {
+        "person": user,
+        "code_grouped": " ".join([code[:2]] + groups) if code else "",
+        "qr_uri": qr.svg_data_uri(scale=4, border=2, dark="#000", light="#fff") if qr else None,
+    }

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from accounts import services
+from accounts.cards import card_context
 from accounts.decorators import role_required
 from accounts.forms import (
     ROLE_LABELS,
@@ -132,8 +133,6 @@ def replace_card(user_id: int):
 @role_required("admin")
 def person_card(user_id: int):
     """A person's member card, for an admin to print."""
-    from accounts.views import card_context
-
     person = db.session.get(User, user_id) or abort(404)
     return render_template("accounts/card.html", back_url=url_for("accounts.edit_person", user_id=user_id),
                            **card_context(person))

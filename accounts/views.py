@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import people_views
+from accounts.cards import card_context
 from accounts.forms import HonourRollForm, SignInForm
 from accounts.models import User
 from accounts.preferences import set_honour_roll_opt_out
@@ -94,20 +94,6 @@ def set_language(lang: str):
     if target is None:
         target = _home() if current_user.is_authenticated else url_for("accounts.sign_in")
     return redirect(target)
-
-
-def card_context(user: User) -> dict:
-    """What the card template shows: name, community, grouped code and the QR image."""
-    code = user.card_code or ""
-    qr = segno.make(code, error="m", micro=False) if code else None
-    groups = [code[i:i + 4] for i in range(2, len(code), 4)]
-    if len(groups) > 1 and len(groups[-1]) == 1:  # no lone check character at the end
-        groups[-2:] = [groups[-2] + groups[-1]]
-    return {
-        "person": user,
-        "code_grouped": " ".join([code[:2]] + groups) if code else "",
-        "qr_uri": qr.svg_data_uri(scale=4, border=2, dark="#000", light="#fff") if qr else None,
-    }
 
 
 @bp.get("/card")

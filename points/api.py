@@ -28,6 +28,17 @@ bp = Blueprint("points_api", __name__, url_prefix="/api/v1")
 MAX_DB_ID = 2**31 - 1
 
 
+@bp.get("/me")
+def me():
+    """The signed-in person with their balance and card code."""
+    user = api_user()
+    return jsonify({
+        "id": user.id, "username": user.username, "name": user.name, "roles": user.roles,
+        "balance": ledger.user_balance(user.id), "card_code": user.card_code,
+        "community_id": user.community_id,
+    })
+
+
 def render_activity(activity: Activity) -> dict:
     return {
         "id": activity.id, "team_id": activity.team_id, "title": activity.title,
