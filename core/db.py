@@ -24,9 +24,9 @@ T = TypeVar("T")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _begin_hooks: list[Callable[[], None]] = []
 _commit_hooks: list[Callable[[], None]] = []
-_answer_renderer: ContextVar[Callable[[Any], None] | None] = ContextVar("answer_renderer", default=None)
 MEASURE_SERIAL = os.environ.get("JIFEN_MEASURE_SERIAL") == "1"
 serial_hold_times: list[float] = []  # ms from the audit head lock to the end of COMMIT (JIFEN_MEASURE_SERIAL=1)
+ANSWER_KEY = "jifen_answer_renderer"
 QUEUE_KEY = "jifen_write_queue"  # session.info: what the current attempt appends before commit
 RETRYABLE_PG_CODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 MAX_ATTEMPTS = 4
@@ -89,8 +89,11 @@ def mark_serial_start() -> None:
 
 
 def remember_answer_with(render: Callable[[Any], None] | None) -> None:
-    """Let the next run_write call render(result) inside its transaction (core.api.idempotent uses it)."""
-    _answer_renderer.set(render)
+    """Let the next run_write call render(result) inside its transaction (core.api.idempotent uses it).
+
+    Kept in session.info, which lives as long as the request's session and no longer.
+    """
+    db.session.info[ANSWER_KEY] = render
 
 
 def is_postgres() -> bool:
@@ -114,8 +117,7 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
     """
     session = db.session
     integrity_retried = False
-    render_answer = _answer_renderer.get()
-    _answer_renderer.set(None)  # only the first write of a request carries the API answer
+    render_answer = session.info.pop(ANSWER_KEY, None)  # only the next write carries the API answer
     for attempt in range(1, MAX_ATTEMPTS + 1):
         session.rollback()  # end any read transaction so BEGIN IMMEDIATE is ours
         token = _begin_immediate.set(True)
@@ -164,3 +166,12 @@ def insert_ignore(table: sa.Table, values: dict) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+def dialect_insert(table):
+    """The dialect's INSERT, which offers ON CONFLICT (upserts) on both databases."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
