@@ -39,8 +39,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_user():
-    """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted."""
+def api_user(answer_key: str | None = None):
+    """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted.
+
+    One statement: the token, its user and the user's roles; with answer_key, also the answer
+    remembered for that Idempotency-Key on this path (kept in g.stored_answer).
+    """
     if "api_user" in g:
         return g.api_user
     from accounts.models import ApiToken, User
@@ -49,16 +53,20 @@ def api_user():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         raise NotSignedIn()
-    # One statement: the token, its user and the user's roles (joined, not a second select).
-    row = db.session.execute(
-        sa.select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
-        .options(joinedload(User.role_rows))
-    ).unique().scalar_one_or_none()
+    stmt = (sa.select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
+            .options(joinedload(User.role_rows)))
+    if answer_key is not None:
+        stmt = stmt.add_columns(IdempotentResponse).outerjoin(IdempotentResponse, sa.and_(
+            IdempotentResponse.user_id == User.id, IdempotentResponse.path == request.path,
+            IdempotentResponse.key == answer_key))
+    found = db.session.execute(stmt).unique().first()
+    row = found[0] if found is not None else None
     if row is None or not row.active:
         raise NotSignedIn()
     g.api_user = row
+    g.stored_answer = found[1] if answer_key is not None else None
     return row
 
 
@@ -165,17 +173,19 @@ def idempotent(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        user = api_user()
         try:
             key = idempotency_header()
         except ValidationFailed as bad_header:
-            # Reported when the view asks for its key, i.e. after its 403/404 checks.
+            # Reported when the view asks for its key, i.e. after its 401/403/404 checks.
+            api_user()
             g.idempotency_error = bad_header
             return view(*args, **kwargs)
+        prefetched = "api_user" not in g and key is not None
+        user = api_user(answer_key=key if prefetched else None)
         if key is None:
             return view(*args, **kwargs)
         fingerprint = body_fingerprint()
-        stored = _stored_response(user.id, key)
+        stored = g.stored_answer if prefetched else _stored_response(user.id, key)
         if stored is not None:
             if stored.request_hash != fingerprint:
                 # 409 comes last (API.md): the view's 403/404/400/422 checks answer first,
