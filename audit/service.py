@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from core.db import mark_serial_start, register_commit_hook, write_queue
+from core.db import insert_rows, mark_serial_start, register_commit_hook, write_queue
 from core.timeutil import aware, utcnow
 from extensions import db
 
@@ -139,7 +139,7 @@ def append_events(events: list[QueuedEvent]) -> None:
         event.id, event.prev_hash = next_id, prev_hash
         event.hash = prev_hash = event_hash(prev_hash, event)
         next_id += 1
-    db.session.execute(sa.insert(AuditEvent.__table__).values([event.row() for event in events]))
+    insert_rows(AuditEvent.__table__, [event.row() for event in events])
     db.session.execute(
         sa.update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev_hash)
         .execution_options(synchronize_session=False)

@@ -175,3 +175,11 @@ def dialect_insert(table):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+def insert_rows(table: sa.Table, rows: list[dict]) -> None:
+    """One INSERT for all rows; a single row goes through the statement cache (multi-VALUES never does)."""
+    if len(rows) == 1:
+        db.session.execute(sa.insert(table), rows[0])
+    else:
+        db.session.execute(sa.insert(table).values(rows))

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from accounts.cards import normalise_card_code
 from audit import service as audit
 from core.api import replay_already_checked
-from core.db import dialect_insert, is_postgres, run_write
+from core.db import dialect_insert, insert_rows, is_postgres, run_write
 from core.errors import (
     IdempotencyConflict,
     InsufficientPoints,
@@ -224,9 +224,9 @@ def _count_monthly(plan: Plan, month: str) -> None:
         if limit is not None and line.quantity > limit:
             raise _limit_refusal(line, limit, used=0)
     table = ItemMonthUsage.__table__
-    stmt = dialect_insert(table).values([
-        {"resident_id": plan.resident_id, "item_id": line.item_id, "month": month, "quantity": line.quantity}
-        for line in plan.lines])
+    rows = [{"resident_id": plan.resident_id, "item_id": line.item_id, "month": month, "quantity": line.quantity}
+            for line in plan.lines]
+    stmt = dialect_insert(table).values(rows[0] if len(rows) == 1 else rows)  # one row: a cached statement
     limit = sa.select(Item.monthly_limit).where(Item.id == stmt.excluded.item_id).scalar_subquery()
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.resident_id, table.c.item_id, table.c.month],
@@ -263,14 +263,14 @@ def write_redemption(plan: Plan) -> Receipt:
         id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
         keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
         status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by))
-    db.session.execute(sa.insert(RedemptionLine.__table__).values([
+    insert_rows(RedemptionLine.__table__, [
         {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
          "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
-        for line in plan.lines]))
-    db.session.execute(sa.insert(StockMovement.__table__).values([
+        for line in plan.lines])
+    insert_rows(StockMovement.__table__, [
         {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
          "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
-         "created_at": now} for line in plan.lines]))
+         "created_at": now} for line in plan.lines])
     audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,
                  after={"number": number, "store_id": plan.store_id, "resident_id": plan.resident_id,
                         "total_points": plan.total, "found_by": plan.found_by,

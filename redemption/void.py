@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from audit import service as audit
-from core.db import run_write
+from core.db import insert_rows, run_write
 from core.errors import (
     AlreadyVoided,
     Forbidden,
@@ -84,7 +84,7 @@ def void_redemption(redemption_id: int, reason: str, actor, key: str | None = No
                                   memo=f"void: {reason}")
         db.session.execute(sa.update(Redemption).where(Redemption.id == rid)
                            .values(void_transfer_id=reversal.id).execution_options(synchronize_session=False))
-        db.session.execute(sa.insert(StockMovement.__table__).values(movements))
+        insert_rows(StockMovement.__table__, movements)
         audit.record("redemption.voided", actor=actor_id, subject_type="redemptions", subject_id=rid,
                      before={"status": "completed"},
                      after={"status": "voided", "reason": reason, "reversal_id": reversal.id})
