@@ -76,6 +76,18 @@ class QueuedEvent:
                 "before": self.before, "after": self.after, "prev_hash": self.prev_hash, "hash": self.hash}
 
 
+def lock_head() -> None:
+    """Take the chain's head row lock now (appending takes it anyway, last).
+
+    Only for code that still leans on the old "every write is serial" lock; new guards
+    belong in the database (a conditional update, a unique key).
+    """
+    db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def client_address() -> str | None:
     """The caller's address (ProxyFix has already applied X-Forwarded-For when configured)."""
     return request.remote_addr if has_request_context() else None
