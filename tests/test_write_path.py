@@ -156,3 +156,33 @@ def test_a_redemption_with_three_items_adds_one_statement_per_extra_item(app, cl
     assert response.status_code == 201, response.get_json()
     assert len(statements) <= MAX_STATEMENTS_ONE_ITEM + 2, "\n".join(statements)
     assert len(response.get_json()["lines"]) == 3
+
+
+def test_twin_requests_with_one_key_post_once_and_answer_the_same(app):
+    """Two clients send the same Idempotency-Key and body at the same moment: one redemption, one answer."""
+    s = counter_setup(app, points=100)
+    headers = {**bearer(app, s.keeper), "Idempotency-Key": uuid4().hex}
+    body = {"store_id": s.store.id, "resident_id": s.resident.id, "lines": [{"item_id": s.item_id, "quantity": 2}]}
+    answers, start = [], threading.Barrier(2)
+
+    def twin() -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.post("/api/v1/redemptions", json=body, headers=headers)
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=twin) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [status for status, _ in answers] == [201, 201]
+    assert answers[0][1] == answers[1][1]
+    with app.app_context():
+        from points import ledger
+        from redemption.models import Redemption
+
+        assert db.session.execute(sa.select(sa.func.count(Redemption.id))).scalar() == 1
+        assert ledger.user_balance(s.resident.id) == 100 - 20
+        assert audit.verify_chain().ok
