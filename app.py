@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from core.db import install_sqlite_pragmas, register_begin_hook
+    from core.db import install_sqlite_pragmas
     from core.security import init_security
 
     db.init_app(app)
@@ -81,9 +81,7 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
-    from audit.service import lock_head
-
-    register_begin_hook(lock_head)
+    import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
 
     # Import every model so metadata is complete for migrations and queries.
     import accounts.models  # noqa: F401

@@ -1,4 +1,4 @@
-"""record() writes an event in the caller's transaction; verify_chain() re-checks every hash."""
+"""record() adds an event to the caller's transaction (appended last); verify_chain() re-checks every hash."""
 
 import hashlib
 import json
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from core.db import insert_rows, mark_serial_start, register_commit_hook, write_queue
 from core.timeutil import aware, utcnow
 from extensions import db
 
@@ -31,7 +32,7 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 
-def _event_payload(event: AuditEvent) -> dict:
+def _event_payload(event) -> dict:
     return {
         "id": event.id,
         "at": _default(event.at),
@@ -45,15 +46,45 @@ def _event_payload(event: AuditEvent) -> dict:
     }
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
+def event_hash(prev_hash: str, event) -> str:
     """sha256(prev_hash + canonical_json(event))."""
     return hashlib.sha256((prev_hash + canonical_json(_event_payload(event))).encode()).hexdigest()
 
 
+@dataclass
+class QueuedEvent:
+    """An event computed in Python, chained and inserted right before its transaction commits.
+
+    id, prev_hash and hash are filled in when it is appended (they depend on the head).
+    """
+
+    at: datetime
+    actor_id: int | None
+    address: str | None
+    action: str
+    subject_type: str | None
+    subject_id: int | None
+    before: str | None
+    after: str | None
+    id: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+    def row(self) -> dict:
+        return {"id": self.id, "at": self.at, "actor_id": self.actor_id, "address": self.address,
+                "action": self.action, "subject_type": self.subject_type, "subject_id": self.subject_id,
+                "before": self.before, "after": self.after, "prev_hash": self.prev_hash, "hash": self.hash}
+
+
 def lock_head() -> None:
-    """Take the chain's head row lock first, so writers serialise and cannot deadlock."""
+    """Take the chain's head row lock now (appending takes it anyway, last).
+
+    Only for code that still leans on the old "every write is serial" lock; new guards
+    belong in the database (a conditional update, a unique key).
+    """
     db.session.execute(
         sa.update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -71,32 +102,63 @@ def record(
     subject_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEvent:
-    """Append one event to the chain inside the current (uncommitted) transaction."""
+) -> QueuedEvent:
+    """Add one event to the chain as part of the current (uncommitted) transaction.
+
+    Inside core.db.run_write the event is only queued: the head is locked and the chain
+    extended right before COMMIT, so writers serialise for that short moment only.
+    """
     if subject is not None:
         subject_type = subject_type or subject.__tablename__
         subject_id = subject_id if subject_id is not None else subject.id
-    head = db.session.execute(
-        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    event = AuditEvent(
-        id=head.last_id + 1,
-        at=utcnow(),
-        actor_id=getattr(actor, "id", actor),
-        address=client_address(),
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
+    event = QueuedEvent(
+        at=utcnow(), actor_id=getattr(actor, "id", actor), address=client_address(), action=action,
+        subject_type=subject_type, subject_id=subject_id,
         before=canonical_json(before) if before is not None else None,
         after=canonical_json(after) if after is not None else None,
-        prev_hash=head.last_hash,
     )
-    event.hash = event_hash(head.last_hash, event)
-    db.session.add(event)
-    head.last_id = event.id
-    head.last_hash = event.hash
-    db.session.flush()
+    queue = write_queue()
+    if queue is None:  # outside run_write (a script, a test): append at once
+        append_events([event])
+    else:
+        queue.setdefault("audit", []).append(event)
     return event
+
+
+def append_queued_events() -> None:
+    """run_write's commit hook: chain and insert what this attempt queued, the head taken last."""
+    queue = write_queue()
+    events = queue.get("audit") if queue else None
+    if events:
+        append_events(events)
+
+
+def append_events(events: list[QueuedEvent]) -> None:
+    """Lock the head while moving it on by len(events), chain them, one multi-row insert, store the new hash.
+
+    PostgreSQL: the UPDATE takes the head's row lock until COMMIT (writers queue here, and only
+    here); SQLite: BEGIN IMMEDIATE already serialises the whole write.
+    """
+    mark_serial_start()
+    last_id, prev_hash = db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1)
+        .values(last_id=AuditHead.last_id + len(events))
+        .returning(AuditHead.last_id, AuditHead.last_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    next_id = last_id - len(events) + 1
+    for event in events:
+        event.id, event.prev_hash = next_id, prev_hash
+        event.hash = prev_hash = event_hash(prev_hash, event)
+        next_id += 1
+    insert_rows(AuditEvent.__table__, [event.row() for event in events])
+    db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
+register_commit_hook(append_queued_events)
 
 
 @dataclass

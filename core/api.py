@@ -5,8 +5,9 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Response, g, jsonify, request
+from flask import Response, g, has_request_context, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core.errors import DomainError, Forbidden, IdempotencyConflict, NotSignedIn, ValidationFailed
 from core.models import IdempotentResponse
@@ -38,8 +39,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_user():
-    """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted."""
+def api_user(answer_key: str | None = None):
+    """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted.
+
+    One statement: the token, its user and the user's roles; with answer_key, also the answer
+    remembered for that Idempotency-Key on this path (kept in g.stored_answer).
+    """
     if "api_user" in g:
         return g.api_user
     from accounts.models import ApiToken, User
@@ -48,14 +53,20 @@ def api_user():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         raise NotSignedIn()
-    row = db.session.execute(
-        sa.select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
-    ).scalar_one_or_none()
+    stmt = (sa.select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
+            .options(joinedload(User.role_rows)))
+    if answer_key is not None:
+        stmt = stmt.add_columns(IdempotentResponse).outerjoin(IdempotentResponse, sa.and_(
+            IdempotentResponse.user_id == User.id, IdempotentResponse.path == request.path,
+            IdempotentResponse.key == answer_key))
+    found = db.session.execute(stmt).unique().first()
+    row = found[0] if found is not None else None
     if row is None or not row.active:
         raise NotSignedIn()
     g.api_user = row
+    g.stored_answer = found[1] if answer_key is not None else None
     return row
 
 
@@ -162,17 +173,19 @@ def idempotent(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        user = api_user()
         try:
             key = idempotency_header()
         except ValidationFailed as bad_header:
-            # Reported when the view asks for its key, i.e. after its 403/404 checks.
+            # Reported when the view asks for its key, i.e. after its 401/403/404 checks.
+            api_user()
             g.idempotency_error = bad_header
             return view(*args, **kwargs)
+        prefetched = "api_user" not in g and key is not None
+        user = api_user(answer_key=key if prefetched else None)
         if key is None:
             return view(*args, **kwargs)
         fingerprint = body_fingerprint()
-        stored = _stored_response(user.id, key)
+        stored = g.stored_answer if prefetched else _stored_response(user.id, key)
         if stored is not None:
             if stored.request_hash != fingerprint:
                 # 409 comes last (API.md): the view's 403/404/400/422 checks answer first,
@@ -181,13 +194,68 @@ def idempotent(view):
                 return view(*args, **kwargs)
             return Response(stored.body, status=stored.status, mimetype="application/json")
         g.idempotency_key = key
-        response = view(*args, **kwargs)
+        g.idempotency_scope = (user.id, key, fingerprint)
+        try:
+            response = view(*args, **kwargs)
+        finally:
+            from core.db import remember_answer_with
+
+            remember_answer_with(None)  # an answer the view registered but never wrote dies here
+        if g.get("remembered_answer") is not None:  # written in the use case's own transaction
+            status, body = g.remembered_answer
+            return Response(body, status=status, mimetype="application/json")
         response = _as_response(response)
         if 200 <= response.status_code < 300:
             _remember(user.id, key, fingerprint, response)
         return response
 
     return wrapper
+
+
+def answer_in_write(render, status: int) -> None:
+    """Remember the answer to this Idempotency-Key inside the use case's transaction.
+
+    render(result) turns what the service's work() returned into the JSON payload; it runs
+    inside run_write, after work() and before the audit append and COMMIT, so the answer
+    exists exactly when the change does (no second commit). Without a key this does nothing.
+    """
+    scope = g.get("idempotency_scope")
+    if scope is None or g.get("idempotency_error") is not None:
+        return
+    user_id, key, fingerprint = scope
+    path = request.path
+
+    def remember(result) -> None:
+        from flask import current_app
+
+        from core.db import dialect_insert
+
+        body = current_app.json.dumps(render(result)) + "\n"
+        table = IdempotentResponse.__table__
+        # A twin that lost the race replays the same answer: keep the first one.
+        db.session.execute(dialect_insert(table).values(
+            user_id=user_id, path=path, key=key, request_hash=fingerprint, status=status, body=body,
+            created_at=utcnow()).on_conflict_do_nothing())
+        g.remembered_answer = (status, body)
+
+    from core.db import remember_answer_with
+
+    g.pop("remembered_answer", None)
+    g.answer_in_write = True
+    remember_answer_with(remember)
+
+
+def replay_already_checked(service_key_value: str) -> bool:
+    """True when the idempotent decorator found no answer for this very key and the answer is written in-transaction.
+
+    Then no earlier call under this key committed anything, so the service may skip its own
+    replay lookup (a concurrent twin still loses on the transfer's unique key and replays).
+    """
+    scope = g.get("idempotency_scope") if has_request_context() else None
+    if scope is None or not g.get("answer_in_write"):
+        return False
+    user = g.get("api_user")
+    return service_key_value == f"api:{getattr(user, 'id', 0)}:{request.path}:{scope[1]}"
 
 
 def service_key(kind: str, natural: str) -> str:

@@ -1,13 +1,19 @@
-"""Transactions: one write unit of work per use case, short and serialised.
+"""Transactions: one write unit of work per use case, short, with the serial part last.
 
 SQLite: every connection gets WAL, foreign keys, a busy timeout and synchronous=FULL;
 write use cases open with BEGIN IMMEDIATE so a read-then-write never fails with
 "database is locked". PostgreSQL: deadlocks and serialisation failures are retried.
+
+Work may queue things to write at the very end of its transaction (the audit chain's
+events, a remembered API answer): run_write calls the commit hooks right before COMMIT,
+so the one global lock (the audit head) is held for a couple of statements only.
 """
 
+import os
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -17,6 +23,11 @@ from extensions import db
 T = TypeVar("T")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _begin_hooks: list[Callable[[], None]] = []
+_commit_hooks: list[Callable[[], None]] = []
+MEASURE_SERIAL = os.environ.get("JIFEN_MEASURE_SERIAL") == "1"
+serial_hold_times: list[float] = []  # ms from the audit head lock to the end of COMMIT (JIFEN_MEASURE_SERIAL=1)
+ANSWER_KEY = "jifen_answer_renderer"
+QUEUE_KEY = "jifen_write_queue"  # session.info: what the current attempt appends before commit
 RETRYABLE_PG_CODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 MAX_ATTEMPTS = 4
 
@@ -55,9 +66,34 @@ def install_sqlite_pragmas(engine: sa.Engine) -> None:
 
 
 def register_begin_hook(hook: Callable[[], None]) -> None:
-    """Run hook first in every write transaction (the audit head lock uses it)."""
+    """Run hook first in every audited write transaction (nothing registers one by default)."""
     if hook not in _begin_hooks:
         _begin_hooks.append(hook)
+
+
+def register_commit_hook(hook: Callable[[], None]) -> None:
+    """Run hook last in every write transaction, right before COMMIT (the audit appender uses it)."""
+    if hook not in _commit_hooks:
+        _commit_hooks.append(hook)
+
+
+def write_queue() -> dict | None:
+    """The current write attempt's queue (name → list), or None outside run_write."""
+    return db.session.info.get(QUEUE_KEY)
+
+
+def mark_serial_start() -> None:
+    """Called by whoever takes the global lock, to time the serial section."""
+    if MEASURE_SERIAL:
+        db.session.info["jifen_serial_start"] = time.perf_counter()
+
+
+def remember_answer_with(render: Callable[[Any], None] | None) -> None:
+    """Let the next run_write call render(result) inside its transaction (core.api.idempotent uses it).
+
+    Kept in session.info, which lives as long as the request's session and no longer.
+    """
+    db.session.info[ANSWER_KEY] = render
 
 
 def is_postgres() -> bool:
@@ -81,14 +117,21 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
     """
     session = db.session
     integrity_retried = False
+    render_answer = session.info.pop(ANSWER_KEY, None)  # only the next write carries the API answer
     for attempt in range(1, MAX_ATTEMPTS + 1):
         session.rollback()  # end any read transaction so BEGIN IMMEDIATE is ours
         token = _begin_immediate.set(True)
+        session.info[QUEUE_KEY] = {}  # a retried attempt starts with nothing queued
         try:
             for hook in _begin_hooks if audited else ():
                 hook()
             result = work()
+            if render_answer is not None:
+                render_answer(result)
+            for hook in _commit_hooks:
+                hook()
             session.commit()
+            _note_serial_hold(session)
             return result
         except IntegrityError:
             session.rollback()
@@ -104,7 +147,15 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
             raise
         finally:
             _begin_immediate.reset(token)
+            session.info.pop(QUEUE_KEY, None)
+            session.info.pop("jifen_serial_start", None)
     raise RuntimeError("unreachable")  # pragma: no cover
+
+
+def _note_serial_hold(session) -> None:
+    started = session.info.get("jifen_serial_start")
+    if started is not None:
+        serial_hold_times.append((time.perf_counter() - started) * 1000)
 
 
 def insert_ignore(table: sa.Table, values: dict) -> None:
@@ -115,3 +166,20 @@ def insert_ignore(table: sa.Table, values: dict) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+def dialect_insert(table):
+    """The dialect's INSERT, which offers ON CONFLICT (upserts) on both databases."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_rows(table: sa.Table, rows: list[dict]) -> None:
+    """One INSERT for all rows; a single row goes through the statement cache (multi-VALUES never does)."""
+    if len(rows) == 1:
+        db.session.execute(sa.insert(table), rows[0])
+    else:
+        db.session.execute(sa.insert(table).values(rows))

@@ -9,14 +9,20 @@ Invariants, kept here and re-checked by verify_ledger():
   read-decide-write, and a CHECK constraint backs it up;
 - transfers are append-only (database triggers); a mistake is undone by a reversal that
   points at its original, at most once (unique reverses_id);
-- every transfer has a unique idempotency key: the same request posts once.
+- every transfer has a unique idempotency key: the same request posts once;
+- its kind is a row of transfer_kinds (a foreign key, so a new kind needs no table rebuild).
+post() is three Core statements (no ORM unit of work) followed by the registered posting hooks.
 Callers run these functions inside core.db.run_write().
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from audit.service import canonical_json
 from core.db import insert_ignore
@@ -31,7 +37,7 @@ def request_hash(body) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def transfer_checksum(t: Transfer) -> str:
+def transfer_checksum(t) -> str:
     """A per-row checksum, so an edit made behind the application's back is detected."""
     fields = [
         t.idempotency_key, t.request_hash, t.debit_account_id, t.credit_account_id, t.amount,
@@ -109,16 +115,55 @@ class Posting:
     debit_account_id: int
     credit_account_id: int
     amount: int
-    kind: str
+    kind: str  # a row of transfer_kinds: a new kind is one INSERT there
     actor_id: int | None
     memo: str = ""
     source_type: str | None = None
     source_id: int | None = None
     reverses_id: int | None = None
+    reverses_kind: str | None = None  # the original's kind, for a reversal
 
 
-def post(p: Posting) -> Transfer:
-    """Post one transfer: conditional debit, credit, append. InsufficientPoints changes nothing."""
+@dataclass(frozen=True)
+class Posted:
+    """What post() wrote: the transfer's id and the balances after it (no ORM object)."""
+
+    id: int
+    idempotency_key: str
+    request_hash: str
+    debit_account_id: int
+    credit_account_id: int
+    amount: int
+    kind: str
+    reverses_id: int | None
+    source_type: str | None
+    source_id: int | None
+    memo: str
+    actor_id: int | None
+    debit_balance_after: int
+    credit_balance_after: int
+    created_at: datetime
+
+
+PostingHook = Callable[[Posting, int, datetime], None]
+_posting_hooks: list[PostingHook] = []
+
+
+def register_posting_hook(hook: PostingHook) -> None:
+    """Call hook(posting, transfer_id, at) after every post(), in the same transaction.
+
+    A hook that raises refuses the whole write (it rolls back with the transfer).
+    """
+    if hook not in _posting_hooks:
+        _posting_hooks.append(hook)
+
+
+def post(p: Posting) -> Posted:
+    """Post one transfer: conditional debit, credit, append; three Core statements, then the hooks.
+
+    InsufficientPoints (the conditional debit matched no row) changes nothing: the caller's
+    run_write rolls back. The database refuses an unknown kind (foreign key to transfer_kinds).
+    """
     if p.amount <= 0 or p.debit_account_id == p.credit_account_id:
         raise ValueError("a transfer moves a positive amount between two accounts")
     # Lock rows in id order so two transfers between the same accounts cannot deadlock.
@@ -131,22 +176,25 @@ def post(p: Posting) -> Transfer:
         if balance is None:
             raise InsufficientPoints()
         after[column] = balance
-    transfer = Transfer(
-        idempotency_key=p.key, request_hash=p.body_hash,
-        debit_account_id=p.debit_account_id, credit_account_id=p.credit_account_id,
-        amount=p.amount, kind=p.kind, reverses_id=p.reverses_id,
-        source_type=p.source_type, source_id=p.source_id, memo=p.memo[:500], actor_id=p.actor_id,
-        debit_balance_after=after["debits_posted"], credit_balance_after=after["credits_posted"],
-        created_at=utcnow(),
-    )
-    transfer.checksum = transfer_checksum(transfer)
-    db.session.add(transfer)
-    db.session.flush()
-    return transfer
+    values = {
+        "idempotency_key": p.key, "request_hash": p.body_hash,
+        "debit_account_id": p.debit_account_id, "credit_account_id": p.credit_account_id,
+        "amount": p.amount, "kind": p.kind, "reverses_id": p.reverses_id,
+        "source_type": p.source_type, "source_id": p.source_id, "memo": p.memo[:500], "actor_id": p.actor_id,
+        "debit_balance_after": after["debits_posted"], "credit_balance_after": after["credits_posted"],
+        "created_at": utcnow(),
+    }
+    values["checksum"] = transfer_checksum(SimpleNamespace(**values))
+    table = Transfer.__table__
+    transfer_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
+    posted = Posted(id=transfer_id, **{k: v for k, v in values.items() if k != "checksum"})
+    for hook in _posting_hooks:
+        hook(p, transfer_id, values["created_at"])
+    return posted
 
 
 def issue_to_user(*, user_id: int, amount: int, kind: str, key: str, body_hash: str,
-                  actor_id: int | None, memo: str, source_type: str, source_id: int) -> Transfer:
+                  actor_id: int | None, memo: str, source_type: str, source_id: int) -> Posted:
     """Credit a person from the street office's issuing account."""
     return post(Posting(key, body_hash, ISSUER_ACCOUNT_ID, user_account_id(user_id), amount, kind,
                         actor_id, memo, source_type, source_id))
@@ -154,22 +202,25 @@ def issue_to_user(*, user_id: int, amount: int, kind: str, key: str, body_hash: 
 
 def take_from_user(*, user_id: int, amount: int, kind: str, key: str, body_hash: str,
                    actor_id: int | None, memo: str, source_type: str, source_id: int,
-                   to_account_id: int = ISSUER_ACCOUNT_ID) -> Transfer:
+                   to_account_id: int = ISSUER_ACCOUNT_ID) -> Posted:
     """Debit a person (never below zero) into another account, the issuer by default."""
     return post(Posting(key, body_hash, user_account_id(user_id), to_account_id, amount, kind,
                         actor_id, memo, source_type, source_id))
 
 
-def reverse(original_id: int, *, key: str, actor_id: int | None, memo: str) -> Transfer:
+def reverse(original_id: int, *, key: str, actor_id: int | None, memo: str) -> Posted:
     """Post the mirror image of a transfer, at most once; InsufficientPoints if already spent."""
-    original = db.session.get(Transfer, original_id)
-    already = db.session.execute(
-        sa.select(Transfer.id).where(Transfer.reverses_id == original_id)
-    ).scalar_one_or_none()
-    if already is not None:
+    reversal = aliased(Transfer)
+    original = db.session.execute(
+        sa.select(Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount, Transfer.kind,
+                  Transfer.source_type, Transfer.source_id, reversal.id.label("reversed_by"))
+        .outerjoin(reversal, reversal.reverses_id == Transfer.id)
+        .where(Transfer.id == original_id)
+    ).one()
+    if original.reversed_by is not None:
         raise AlreadyReversed()
     return post(Posting(
         key, request_hash({"reverses": original_id}), original.credit_account_id,
         original.debit_account_id, original.amount, "reversal", actor_id, memo,
-        original.source_type, original.source_id, reverses_id=original_id,
+        original.source_type, original.source_id, reverses_id=original_id, reverses_kind=original.kind,
     ))

@@ -9,8 +9,19 @@ from core.timeutil import utcnow
 from extensions import db
 
 ACCOUNT_KINDS = ("issuer", "resident", "store")
-TRANSFER_KINDS = ("hours_award", "commendation", "adjustment", "redemption", "reversal")
+# The kinds seeded by migration 0004; transfer_kinds is the source of truth (a new kind is one INSERT).
+TRANSFER_KINDS = ("hours_award", "commendation", "adjustment", "redemption", "reversal",
+                  "expiry", "deduction", "gift")
 ISSUER_ACCOUNT_ID = 1  # the street office's issuing account, created by the first migration
+
+
+class TransferKind(db.Model):
+    """Kinds of transfer as data, so adding one never rebuilds the append-only transfers table."""
+
+    __tablename__ = "transfer_kinds"
+
+    code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
 
 
 class Account(db.Model):
@@ -34,6 +45,7 @@ class Account(db.Model):
     debits_posted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     credits_posted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    household_id: Mapped[int | None] = mapped_column(index=True)  # households come later; no FK yet
 
     @property
     def balance(self) -> int:
@@ -47,10 +59,6 @@ class Transfer(db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
-        sa.CheckConstraint(
-            "kind IN ('hours_award', 'commendation', 'adjustment', 'redemption', 'reversal')",
-            name="known_kind",
-        ),
         sa.CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_link"),
         sa.Index("ix_transfers_debit_account", "debit_account_id", "id"),
         sa.Index("ix_transfers_credit_account", "credit_account_id", "id"),
@@ -63,7 +71,7 @@ class Transfer(db.Model):
     debit_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
     credit_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
-    kind: Mapped[str] = mapped_column(sa.String(20))
+    kind: Mapped[str] = mapped_column(sa.ForeignKey("transfer_kinds.code"))
     reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
     source_type: Mapped[str | None] = mapped_column(sa.String(40))
     source_id: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -7,7 +7,16 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
 from accounts.services import find_by_card
-from core.api import api_user, created, idempotent, json_body, keyset_page, require_roles, service_key
+from core.api import (
+    answer_in_write,
+    api_user,
+    created,
+    idempotent,
+    json_body,
+    keyset_page,
+    require_roles,
+    service_key,
+)
 from core.errors import NotFound, ValidationFailed
 from core.timeutil import to_iso
 from core.validate import Checker
@@ -25,7 +34,7 @@ from redemption.requests import (
     MAX_STOCK,
     get_item,
     is_int,
-    require_keeper,
+    require_counter,
     require_store_manager,
 )
 
@@ -49,7 +58,7 @@ def render_redemption(r: Redemption) -> dict:
         "id": r.id, "number": r.number, "store_id": r.store_id, "resident_id": r.resident_id,
         "keeper_id": r.keeper_id, "total_points": r.total_points, "balance_after": r.balance_after,
         "status": r.status, "created_at": to_iso(r.created_at), "voided_at": to_iso(r.voided_at),
-        "void_reason": r.void_reason,
+        "void_reason": r.void_reason, "found_by": r.found_by,
         "lines": [{"item_id": line.item_id, "item_name": line.item_name, "quantity": line.quantity,
                    "unit_price": line.unit_price, "line_points": line.line_points} for line in r.lines],
     }
@@ -166,15 +175,17 @@ def create_redemption():
     actor = require_roles("store_keeper")
     c = Checker(json_body())
     store_id = c.id("store_id")
-    if store_id is not None:
-        require_keeper(store_id, actor)
     resident_id = c.id("resident_id")
+    if store_id is not None:
+        require_counter(store_id, resident_id, actor)  # 403 before 422; its one query serves the redemption too
     lines = _lines(c)
+    card_code = c.text("card_code", required=False, max_length=40)
     c.done()
-    redemption = services.redeem(services.RedeemRequest(
-        store_id=store_id, resident_id=resident_id, lines=tuple(lines),
-        key=service_key("redemption", uuid4().hex)), actor)
-    return created(render_redemption(redemption))
+    request_ = services.RedeemRequest(
+        store_id=store_id, resident_id=resident_id, lines=tuple(lines), key=service_key("redemption", uuid4().hex),
+        found_by="search" if card_code is None else "card", card_code=card_code)
+    answer_in_write(render_redemption, 201)
+    return created(render_redemption(services.redeem(request_, actor)))
 
 
 def _visible_redemption(redemption_id: int, user) -> Redemption:

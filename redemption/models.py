@@ -92,6 +92,7 @@ class Redemption(db.Model):
     __table_args__ = (
         sa.CheckConstraint("total_points > 0", name="total_positive"),
         sa.CheckConstraint("status IN ('completed', 'voided')", name="known_status"),
+        sa.CheckConstraint("found_by IN ('card', 'search')", name="known_found_by"),
         sa.Index("ix_redemptions_resident_at", "resident_id", "created_at"),
     )
 
@@ -109,6 +110,8 @@ class Redemption(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # "card": the keeper scanned the resident's card; "search": picked by name or id (flagged on the receipt)
+    found_by: Mapped[str] = mapped_column(sa.String(6), default="card", server_default="card")
 
     store: Mapped[Store] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
@@ -135,3 +138,19 @@ class RedemptionLine(db.Model):
 
     redemption: Mapped[Redemption] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
+
+
+class ItemMonthUsage(db.Model):
+    """How many of an item a resident took in a Shanghai month (completed redemptions only).
+
+    Redemptions add to it with a conditional upsert (quantity + q <= the item's monthly limit),
+    voids take it back, so the monthly limit holds under concurrency without any other lock.
+    """
+
+    __tablename__ = "item_month_usage"
+    __table_args__ = (sa.CheckConstraint("quantity >= 0", name="quantity_nonnegative"),)
+
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), primary_key=True, index=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM in Asia/Shanghai
+    quantity: Mapped[int]

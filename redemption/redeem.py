@@ -1,37 +1,35 @@
-"""Redemptions: one atomic act of limits, stock, points, lines and audit; voids undo one."""
+"""Redemptions: plan (validate, load, price; no lock) → write (conditional statements only) → answer.
 
+The write takes, in this order and nothing else: stock per item (UPDATE … WHERE stock >= q),
+the monthly usage rows (an upsert that only adds while quantity + q <= the limit), the ledger
+(conditional debit, credit, transfer), the redemption row with its number, one multi-row
+insert each for lines and movements; the audit event is appended last by run_write. Items
+then accounts then the audit head: the same order as voids, so writers cannot deadlock.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from accounts.models import User
+from accounts.cards import normalise_card_code
 from audit import service as audit
-from core.db import is_postgres, run_write
+from core.api import replay_already_checked
+from core.db import dialect_insert, insert_rows, is_postgres, run_write
 from core.errors import (
-    AlreadyVoided,
-    Forbidden,
     IdempotencyConflict,
     InsufficientPoints,
     MonthlyLimitExceeded,
-    NotFound,
     OutOfStock,
     ValidationFailed,
-    VoidWindowClosed,
 )
-from core.timeutil import shanghai_date, shanghai_month_bounds, shanghai_today, utcnow
+from core.timeutil import shanghai_date, shanghai_today, utcnow
 from extensions import db
 from points import ledger
-from points.ledger_models import Account, Transfer
-from redemption.models import Item, Redemption, RedemptionLine, StockMovement, Store
-from redemption.requests import (
-    MAX_LINES,
-    MAX_QUANTITY,
-    RedeemRequest,
-    clean_text,
-    is_int,
-    keeps_store,
-    require_keeper,
-)
+from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
+from redemption.requests import MAX_LINES, MAX_QUANTITY, RedeemRequest, is_int, require_counter, usage_month
+from redemption.void import check_can_void, void_redemption  # noqa: F401  (their old import path)
 
 
 def receipt_number(redemption_id: int, moment) -> str:
@@ -39,28 +37,62 @@ def receipt_number(redemption_id: int, moment) -> str:
     return f"DH{shanghai_date(moment):%Y%m%d}-{redemption_id:06d}"
 
 
-def _month_used(resident_id: int, item_ids: list[int]) -> dict[int, int]:
-    """Quantities of each item the resident took this Shanghai month (voided redemptions excluded)."""
-    start, end = shanghai_month_bounds(shanghai_today())
-    rows = db.session.execute(
-        sa.select(RedemptionLine.item_id, sa.func.sum(RedemptionLine.quantity))
-        .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
-        .where(Redemption.resident_id == resident_id, Redemption.status == "completed",
-               Redemption.created_at >= start, Redemption.created_at < end,
-               RedemptionLine.item_id.in_(item_ids))
-        .group_by(RedemptionLine.item_id)
-    ).all()
-    return {item_id: int(total) for item_id, total in rows}
-
-
 def monthly_allowance(resident_id: int, item_ids: list[int]) -> dict[int, int | None]:
     """How many more of each item the resident may take this month; None where no limit applies."""
     ids = [i for i in dict.fromkeys(item_ids) if is_int(i)]
     if not ids:
         return {}
-    limits = dict(db.session.execute(sa.select(Item.id, Item.monthly_limit).where(Item.id.in_(ids))).all())
-    used = _month_used(resident_id, [i for i, limit in limits.items() if limit is not None] or [0])
-    return {i: (None if limits[i] is None else max(0, limits[i] - used.get(i, 0))) for i in ids if i in limits}
+    month = f"{shanghai_today():%Y-%m}"
+    rows = db.session.execute(
+        sa.select(Item.id, Item.monthly_limit, ItemMonthUsage.quantity)
+        .outerjoin(ItemMonthUsage, sa.and_(ItemMonthUsage.item_id == Item.id,
+                                           ItemMonthUsage.resident_id == resident_id, ItemMonthUsage.month == month))
+        .where(Item.id.in_(ids))
+    ).all()
+    return {i: (None if limit is None else max(0, limit - (used or 0))) for i, limit, used in rows}
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    item_id: int
+    item_name: str
+    quantity: int
+    unit_price: int
+    line_points: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a redemption wrote, answered without reading it back."""
+
+    id: int
+    number: str
+    store_id: int
+    resident_id: int
+    keeper_id: int
+    total_points: int
+    balance_after: int
+    created_at: datetime
+    found_by: str
+    lines: tuple[ReceiptLine, ...]
+    status: str = "completed"
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    key: str
+    body_hash: str
+    store_id: int
+    store_account_id: int
+    resident_id: int
+    resident_account_id: int | None
+    keeper_id: int
+    found_by: str
+    lines: tuple[ReceiptLine, ...]  # item-id order
+    limits: dict[int, int | None]
+    total: int
 
 
 def _merge_lines(req: RedeemRequest) -> tuple[dict[int, int], dict[int, int]]:
@@ -87,9 +119,12 @@ def _merge_lines(req: RedeemRequest) -> tuple[dict[int, int], dict[int, int]]:
     return merged, first_line
 
 
-def _load_priced_lines(store_id: int, merged: dict[int, int], first_line: dict[int, int]) -> list[dict]:
-    items = {i.id: i for i in db.session.execute(sa.select(Item).where(Item.id.in_(list(merged)))).scalars()}
-    errors, priced = {}, []
+def _price(store_id: int, merged: dict[int, int], first_line: dict[int, int]):
+    """(lines in item-id order, item → monthly limit); one query for every item of the basket."""
+    items = {row.id: row for row in db.session.execute(
+        sa.select(Item.id, Item.store_id, Item.name, Item.price, Item.active, Item.monthly_limit)
+        .where(Item.id.in_(list(merged))))}
+    errors, lines, limits = {}, [], {}
     for item_id in sorted(merged):
         item = items.get(item_id)
         field = f"lines[{first_line[item_id]}].item_id"
@@ -98,28 +133,27 @@ def _load_priced_lines(store_id: int, merged: dict[int, int], first_line: dict[i
         elif not item.active:
             errors[field] = gettext("%(name)s is not available.", name=item.name)
         else:
-            priced.append({"item_id": item_id, "name": item.name, "quantity": merged[item_id],
-                           "unit_price": item.price, "limit": item.monthly_limit})
+            quantity = merged[item_id]
+            lines.append(ReceiptLine(item_id, item.name, quantity, item.price, quantity * item.price))
+            limits[item_id] = item.monthly_limit
     if errors:
         raise ValidationFailed(errors)
-    return priced
+    return tuple(lines), limits
 
 
-def redeem(req: RedeemRequest, keeper) -> Redemption:
-    """Take stock, check monthly limits, debit the resident and record everything, all or nothing.
-
-    Refusals inside the write, in the API's order: OutOfStock, MonthlyLimitExceeded,
-    InsufficientPoints; raising rolls the whole attempt back. The same key with the same
-    request returns the first redemption unchanged.
-    """
-    require_keeper(req.store_id, keeper)
+def plan_redemption(req: RedeemRequest, keeper) -> Plan:
+    """Validate, load (store, keeper, resident and account in one query; items in another) and price."""
+    context = require_counter(req.store_id, req.resident_id, keeper)
     errors = {}
-    store = db.session.get(Store, req.store_id) if is_int(req.store_id) else None
-    if store is None or not store.active:
+    if not context.store_active:
         errors["store_id"] = gettext("No such store.")
-    resident = db.session.get(User, req.resident_id) if is_int(req.resident_id) else None
-    if resident is None or not resident.active:
+    if not context.resident_active:
         errors["resident_id"] = gettext("No such resident.")
+    found_by = req.found_by if req.found_by in ("card", "search") else "search"
+    if req.card_code is not None and not errors:
+        if normalise_card_code(req.card_code) is None or normalise_card_code(req.card_code) != context.resident_card:
+            errors["card_code"] = gettext("This card does not belong to the resident.")
+        found_by = "card"
     if not isinstance(req.key, str) or not 1 <= len(req.key) <= 300:
         raise ValueError("redeem needs an idempotency key")
     try:
@@ -128,66 +162,121 @@ def redeem(req: RedeemRequest, keeper) -> Redemption:
         raise ValidationFailed({**errors, **e.fields}) from None
     if errors:
         raise ValidationFailed(errors)
-    body_hash = ledger.request_hash({"store_id": store.id, "resident_id": resident.id,
+    lines, limits = _price(req.store_id, merged, first_line)
+    body_hash = ledger.request_hash({"store_id": req.store_id, "resident_id": req.resident_id,
                                      "lines": sorted(merged.items())})
-    if (replay := _redemption_replay(req.key, body_hash)) is not None:
-        return replay
-    priced = _load_priced_lines(store.id, merged, first_line)
-    total = sum(p["quantity"] * p["unit_price"] for p in priced)
-    store_id, store_account, resident_id, keeper_id = store.id, store.account_id, resident.id, keeper.id
-    limited = [p for p in priced if p["limit"] is not None]
+    return Plan(req.key, body_hash, req.store_id, context.store_account_id, req.resident_id,
+                context.resident_account_id, keeper.id, found_by, lines, limits,
+                sum(line.line_points for line in lines))
 
-    resident_account = db.session.execute(
-        sa.select(Account.id).where(Account.user_id == resident_id)).scalar_one_or_none()
+
+def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
+    """Take stock, count monthly limits, debit the resident and record everything, all or nothing.
+
+    Refusals inside the write, in the API's order: OutOfStock, MonthlyLimitExceeded,
+    InsufficientPoints; raising rolls the whole attempt back. The same key with the same
+    request returns the first redemption unchanged.
+    """
+    plan = plan_redemption(req, keeper)
+    # Through the API the remembered answer, written with the redemption, was already looked up.
+    if not replay_already_checked(plan.key) and (replay := _redemption_replay(plan.key, plan.body_hash)):
+        return replay
     attempts = []
 
-    def work() -> Redemption:
+    def work():
         attempts.append(1)
-        if len(attempts) > 1 and (replay := _redemption_replay(req.key, body_hash)) is not None:
+        if len(attempts) > 1 and (replay := _redemption_replay(plan.key, plan.body_hash)) is not None:
             return replay  # a retry after a concurrent twin with the same key won the race
-        _lock_accounts(resident_account, store_account)
-        stock_after = {}
-        for p in priced:  # item-id order, so concurrent baskets cannot deadlock
-            stock_after[p["item_id"]] = db.session.execute(
-                sa.update(Item).where(Item.id == p["item_id"], Item.stock >= p["quantity"])
-                .values(stock=Item.stock - p["quantity"]).returning(Item.stock)
-                .execution_options(synchronize_session=False)
-            ).scalar_one_or_none()
-            if stock_after[p["item_id"]] is None:
-                raise OutOfStock(gettext("Not enough stock of %(name)s.", name=p["name"]))
-        if limited:
-            used = _month_used(resident_id, [p["item_id"] for p in limited])
-            for p in limited:
-                if used.get(p["item_id"], 0) + p["quantity"] > p["limit"]:
-                    raise MonthlyLimitExceeded(gettext(
-                        "%(name)s is limited to %(limit)s a month; %(left)s left this month.",
-                        name=p["name"], limit=p["limit"], left=max(0, p["limit"] - used.get(p["item_id"], 0))))
-        redemption = Redemption(store_id=store_id, resident_id=resident_id, keeper_id=keeper_id,
-                                total_points=total, balance_after=0, created_at=utcnow())
-        db.session.add(redemption)
-        db.session.flush()
-        redemption.number = receipt_number(redemption.id, redemption.created_at)
-        if resident_account is None:  # never credited: nothing to spend
-            raise InsufficientPoints()
-        transfer = ledger.post(ledger.Posting(
-            req.key, body_hash, resident_account, store_account, total, "redemption", keeper_id,
-            memo=redemption.number, source_type="redemption", source_id=redemption.id))
-        redemption.transfer_id = transfer.id
-        redemption.balance_after = transfer.debit_balance_after  # the resident's balance after the debit
-        for p in priced:
-            db.session.add(RedemptionLine(
-                redemption_id=redemption.id, item_id=p["item_id"], item_name=p["name"], quantity=p["quantity"],
-                unit_price=p["unit_price"], line_points=p["quantity"] * p["unit_price"]))
-            db.session.add(StockMovement(
-                item_id=p["item_id"], delta=-p["quantity"], kind="redemption", redemption_id=redemption.id,
-                actor_id=keeper_id, stock_after=stock_after[p["item_id"]]))
-        audit.record("redemption.created", actor=keeper_id, subject=redemption, after={
-            "number": redemption.number, "store_id": store_id, "resident_id": resident_id, "total_points": total,
-            "lines": [[p["item_id"], p["quantity"], p["unit_price"]] for p in priced],
-        })
-        return redemption
+        return write_redemption(plan)
 
     return run_write(work)
+
+
+def _next_redemption_id():
+    """The id the redemption will take, read in the write's first statement (ids are known before the insert)."""
+    if is_postgres():
+        return sa.func.nextval(sa.func.pg_get_serial_sequence("redemptions", "id"))
+    # SQLite: BEGIN IMMEDIATE holds the write lock, so nobody else can take max(id) + 1 meanwhile.
+    return sa.select(sa.func.coalesce(sa.func.max(Redemption.id), 0) + 1).scalar_subquery()
+
+
+def _take_stock(plan: Plan) -> tuple[dict[int, int], int]:
+    """One conditional decrement per item, in id order: (item → stock after, the redemption's id)."""
+    stock_after, redemption_id = {}, None
+    for line in plan.lines:
+        stmt = (sa.update(Item).where(Item.id == line.item_id, Item.stock >= line.quantity)
+                .values(stock=Item.stock - line.quantity))
+        first = redemption_id is None
+        stmt = stmt.returning(Item.stock, _next_redemption_id()) if first else stmt.returning(Item.stock)
+        row = db.session.execute(stmt.execution_options(synchronize_session=False)).first()
+        if row is None:
+            raise OutOfStock(gettext("Not enough stock of %(name)s.", name=line.item_name))
+        stock_after[line.item_id] = row[0]
+        if first:
+            redemption_id = row[1]
+    return stock_after, redemption_id
+
+
+def _count_monthly(plan: Plan, month: str) -> None:
+    """Add the basket to the resident's month, refused by the database past an item's limit."""
+    for line in plan.lines:
+        limit = plan.limits[line.item_id]
+        if limit is not None and line.quantity > limit:
+            raise _limit_refusal(line, limit, used=0)
+    table = ItemMonthUsage.__table__
+    rows = [{"resident_id": plan.resident_id, "item_id": line.item_id, "month": month, "quantity": line.quantity}
+            for line in plan.lines]
+    stmt = dialect_insert(table).values(rows[0] if len(rows) == 1 else rows)  # one row: a cached statement
+    limit = sa.select(Item.monthly_limit).where(Item.id == stmt.excluded.item_id).scalar_subquery()
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.resident_id, table.c.item_id, table.c.month],
+        set_={"quantity": table.c.quantity + stmt.excluded.quantity},
+        where=sa.or_(limit.is_(None), table.c.quantity + stmt.excluded.quantity <= limit),
+    ).returning(table.c.item_id)
+    counted = set(db.session.execute(stmt).scalars())
+    for line in plan.lines:
+        if line.item_id not in counted:
+            used = db.session.execute(sa.select(table.c.quantity).where(
+                table.c.resident_id == plan.resident_id, table.c.item_id == line.item_id,
+                table.c.month == month)).scalar_one()
+            raise _limit_refusal(line, plan.limits[line.item_id] or 0, used)
+
+
+def _limit_refusal(line: ReceiptLine, limit: int, used: int) -> MonthlyLimitExceeded:
+    return MonthlyLimitExceeded(gettext(
+        "%(name)s is limited to %(limit)s a month; %(left)s left this month.",
+        name=line.item_name, limit=limit, left=max(0, limit - used)))
+
+
+def write_redemption(plan: Plan) -> Receipt:
+    """The write: statements only, the answer built from what they returned."""
+    now = utcnow()
+    stock_after, redemption_id = _take_stock(plan)
+    _count_monthly(plan, usage_month(now))
+    if plan.resident_account_id is None:  # never credited: nothing to spend
+        raise InsufficientPoints()
+    number = receipt_number(redemption_id, now)
+    transfer = ledger.post(ledger.Posting(
+        plan.key, plan.body_hash, plan.resident_account_id, plan.store_account_id, plan.total, "redemption",
+        plan.keeper_id, memo=number, source_type="redemption", source_id=redemption_id))
+    db.session.execute(sa.insert(Redemption.__table__).values(
+        id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
+        keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
+        status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by))
+    insert_rows(RedemptionLine.__table__, [
+        {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
+         "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
+        for line in plan.lines])
+    insert_rows(StockMovement.__table__, [
+        {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
+         "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
+         "created_at": now} for line in plan.lines])
+    audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,
+                 after={"number": number, "store_id": plan.store_id, "resident_id": plan.resident_id,
+                        "total_points": plan.total, "found_by": plan.found_by,
+                        "lines": [[line.item_id, line.quantity, line.unit_price] for line in plan.lines]})
+    return Receipt(redemption_id, number, plan.store_id, plan.resident_id, plan.keeper_id, plan.total,
+                   transfer.debit_balance_after, now, plan.found_by, plan.lines)
 
 
 def _redemption_replay(key: str, body_hash: str) -> Redemption | None:
@@ -198,89 +287,3 @@ def _redemption_replay(key: str, body_hash: str) -> Redemption | None:
         raise IdempotencyConflict()
     return db.session.get(Redemption, transfer.source_id)
 
-
-def _lock_accounts(*account_ids: int | None) -> None:
-    """PostgreSQL: lock the accounts first, by id, then items (SQLite's BEGIN IMMEDIATE already serialises)."""
-    account_ids = tuple(a for a in account_ids if a is not None)
-    if is_postgres():
-        db.session.execute(
-            sa.select(Account.id).where(Account.id.in_(account_ids)).order_by(Account.id).with_for_update()
-        ).all()
-
-
-def check_can_void(redemption: Redemption, actor) -> None:
-    """Forbidden unless admin or a keeper of its store; VoidWindowClosed for a keeper after its day."""
-    if actor is None or actor.has_role("admin"):
-        return
-    if not (actor.has_role("store_keeper") and keeps_store(actor.id, redemption.store_id)):
-        raise Forbidden()
-    if shanghai_date(redemption.created_at) != shanghai_today():
-        raise VoidWindowClosed()
-
-
-def void_redemption(redemption_id: int, reason: str, actor, key: str | None = None) -> Redemption:
-    """Undo a redemption once: points back to the resident, stock back to the shelf.
-
-    A keeper of its store may void on the same Shanghai calendar day; an admin any time.
-    """
-    redemption = db.session.get(Redemption, redemption_id) if is_int(redemption_id) else None
-    if redemption is None:
-        raise NotFound()
-    check_can_void(redemption, actor)
-    reason, problem = clean_text(reason, max_length=500, required=True)
-    if problem:
-        raise ValidationFailed({"reason": problem})
-    natural = f"void:{redemption.id}"
-    explicit = key is not None and key != natural
-    if redemption.status == "voided":
-        return _void_replay(redemption, key, reason) if explicit else _raise_already_voided()
-    actor_id = getattr(actor, "id", None)
-    rid, transfer_id, store_id = redemption.id, redemption.transfer_id, redemption.store_id
-    store_account = db.session.get(Store, store_id).account_id
-    lines = [(line.item_id, line.quantity) for line in sorted(redemption.lines, key=lambda line: line.item_id)]
-    resident_id = redemption.resident_id
-
-    def work() -> Redemption:
-        _lock_accounts(ledger.user_account_id(resident_id), store_account)
-        now = utcnow()
-        claimed = db.session.execute(
-            sa.update(Redemption).where(Redemption.id == rid, Redemption.status == "completed")
-            .values(status="voided", voided_at=now, voided_by_id=actor_id, void_reason=reason)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            current = db.session.get(Redemption, rid)
-            return _void_replay(current, key, reason) if explicit else _raise_already_voided()
-        reversal = ledger.reverse(transfer_id, key=key if explicit else natural, actor_id=actor_id,
-                                  memo=f"void: {reason}")
-        for item_id, quantity in lines:
-            stock_after = db.session.execute(
-                sa.update(Item).where(Item.id == item_id).values(stock=Item.stock + quantity)
-                .returning(Item.stock).execution_options(synchronize_session=False)
-            ).scalar_one()
-            db.session.add(StockMovement(item_id=item_id, delta=quantity, kind="void", redemption_id=rid,
-                                         reason=reason, actor_id=actor_id, stock_after=stock_after))
-        db.session.execute(sa.update(Redemption).where(Redemption.id == rid)
-                           .values(void_transfer_id=reversal.id).execution_options(synchronize_session=False))
-        audit.record("redemption.voided", actor=actor_id, subject_type="redemptions", subject_id=rid,
-                     before={"status": "completed"},
-                     after={"status": "voided", "reason": reason, "reversal_id": reversal.id})
-        return db.session.get(Redemption, rid)
-
-    result = run_write(work)
-    db.session.refresh(result)
-    return result
-
-
-def _raise_already_voided():
-    raise AlreadyVoided()
-
-
-def _void_replay(redemption: Redemption, key: str, reason: str) -> Redemption:
-    """A retried void under the same explicit key answers the first void; another use conflicts."""
-    reversal = db.session.get(Transfer, redemption.void_transfer_id) if redemption.void_transfer_id else None
-    if reversal is None or reversal.idempotency_key != key:
-        raise AlreadyVoided()
-    if redemption.void_reason != reason:
-        raise IdempotencyConflict()
-    return redemption

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import gettext
 
 from core.errors import Forbidden, NotFound
+from core.timeutil import SHANGHAI, aware
 from extensions import db
 from redemption.models import Item, Store, StoreKeeper
 
@@ -52,6 +54,67 @@ class RedeemRequest:
     resident_id: int
     lines: tuple[Line, ...]
     key: str
+    found_by: str = "card"  # "card": the card was scanned; "search": picked by name or id
+    card_code: str | None = None  # when given, it must be the resident's card (then found_by is "card")
+
+
+@dataclass(frozen=True)
+class CounterContext:
+    """What one statement tells about a counter's store, its keeper and the resident served."""
+
+    store_exists: bool
+    store_active: bool
+    store_account_id: int | None
+    is_keeper: bool
+    resident_active: bool | None  # None: no such person
+    resident_card: str | None
+    resident_account_id: int | None
+
+
+def counter_context(store_id, resident_id, keeper_id: int) -> CounterContext:
+    """Store, keeper check, resident and their account in ONE query, remembered for the request."""
+    store_id = store_id if is_int(store_id) else 0
+    resident_id = resident_id if is_int(resident_id) else 0
+    memo = g.setdefault("counter_contexts", {}) if has_request_context() else {}  # one request, one answer
+    if (store_id, resident_id, keeper_id) in memo:
+        return memo[(store_id, resident_id, keeper_id)]
+    from accounts.models import User
+    from points.ledger_models import Account
+
+    row = db.session.execute(sa.select(
+        sa.select(Store.active).where(Store.id == store_id).scalar_subquery(),
+        sa.select(Store.account_id).where(Store.id == store_id).scalar_subquery(),
+        sa.exists().where(StoreKeeper.store_id == store_id, StoreKeeper.user_id == keeper_id),
+        sa.select(User.active).where(User.id == resident_id).scalar_subquery(),
+        sa.select(User.card_code).where(User.id == resident_id).scalar_subquery(),
+        sa.select(Account.id).where(Account.user_id == resident_id).scalar_subquery(),
+    )).one()
+    context = CounterContext(store_exists=row[0] is not None, store_active=bool(row[0]), store_account_id=row[1],
+                             is_keeper=bool(row[2]), resident_active=None if row[3] is None else bool(row[3]),
+                             resident_card=row[4], resident_account_id=row[5])
+    memo[(store_id, resident_id, keeper_id)] = context
+    return context
+
+
+def require_counter(store_id, resident_id, actor) -> CounterContext:
+    """Forbidden unless actor keeps the store (an unknown store is left to validation) and serves someone else."""
+    if actor is None:
+        raise Forbidden()  # a redemption is always served by a person at the counter
+    if not is_int(store_id):
+        if not actor.has_role("store_keeper"):
+            raise Forbidden()
+        return counter_context(store_id, resident_id, actor.id)
+    context = counter_context(store_id, resident_id, actor.id)
+    if not context.is_keeper and (context.store_exists or not actor.has_role("store_keeper")):
+        raise Forbidden()
+    if is_int(resident_id) and resident_id == actor.id:
+        raise Forbidden(gettext("Nobody redeems for themselves: another keeper or an admin serves you."))
+    return context
+
+
+def usage_month(moment) -> str:
+    """The Shanghai calendar month a redemption counts toward, as stored in item_month_usage."""
+    return f"{aware(moment).astimezone(SHANGHAI):%Y-%m}"
 
 
 def is_int(value) -> bool:

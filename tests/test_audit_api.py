@@ -15,13 +15,13 @@ from tests.factories import bearer, make_user
 
 
 def record_events(app, specs):
-    """specs: (action, actor_id, before, after); returns the new event ids."""
+    """specs: (action, actor_id, before, after); returns the new event ids (known once committed)."""
     with app.app_context():
         def work():
             return [audit.record(action, actor=actor, subject_type="hour_records", subject_id=i + 1,
-                                 before=before, after=after).id
+                                 before=before, after=after)
                     for i, (action, actor, before, after) in enumerate(specs)]
-        return run_write(work)
+        return [event.id for event in run_write(work)]
 
 
 def tamper(app, event_id: int) -> None:
