@@ -159,6 +159,7 @@ def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> 
         outcome.chunks += 1
         start += len(chunk)
         size = _next_size(size, time.monotonic() - began)
+    outcome.approved.sort()
     if outcome.stopped:
         outcome.left = [i for i in wanted[start:] if i not in outcome.refused]
     return outcome
