@@ -142,7 +142,7 @@ def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> 
         plans = _plan_chunk(chunk, actor, outcome)
         began = time.monotonic()
         try:
-            done = run_write(lambda: _write_chunk(plans)) if plans else []
+            done = run_write(lambda chunk_plans=plans: _write_chunk(chunk_plans)) if plans else []
         except (DomainError, IntegrityError):
             db.session.rollback()
             _one_by_one(plans, actor, outcome)

@@ -10,7 +10,16 @@ from accounts.models import User
 from core.db import run_write
 from core.errors import ValidationFailed
 from extensions import db
-from points.hours_log import Row, activity_problems, authorise, check_rows, load_records, plan_log, reason_of, write_log
+from points.hours_log import (
+    Row,
+    activity_problems,
+    authorise,
+    check_rows,
+    load_records,
+    plan_log,
+    reason_of,
+    write_log,
+)
 from points.models import HourRecord
 
 USERNAME_HEADERS = {"username", "用户名", "user", "账号"}
@@ -98,7 +107,7 @@ def _parse_row(line: int, cells: list[str], columns: dict, seen: dict):
         return gettext("The username is missing.")
     if not minutes_text:
         return gettext("The minutes are missing.")
-    if not minutes_text.isdigit() or len(minutes_text) > 5:
+    if not (minutes_text.isascii() and minutes_text.isdigit()) or len(minutes_text) > 5:
         return gettext("Minutes must be a whole number from 1 to 1440, not \"%(value)s\".", value=minutes_text[:20])
     if len(note) > 200:
         return gettext("The note is longer than %(n)s characters.", n=200)

@@ -144,13 +144,13 @@ def log_roster(activity_id: int):
         abort(400)
     entries, typed, errors = [], {}, {}
     for name, raw in request.form.items():
-        if not name.startswith("m-") or not name[2:].isdigit():
+        if not name.startswith("m-") or not (name[2:].isascii() and name[2:].isdigit()) or len(name) > 14:
             continue
         volunteer_id, value = int(name[2:]), raw.strip()
         typed[volunteer_id] = value
         if value in ("", "0"):
             continue
-        if not value.isdigit() or len(value) > 5:
+        if not (value.isascii() and value.isdigit()) or len(value) > 5:
             errors[str(volunteer_id)] = gettext("Minutes must be a whole number from 1 to 1440.")
         else:
             entries.append((volunteer_id, int(value)))

@@ -13,7 +13,7 @@ from points import hours
 from points.day_minutes import TABLE, live_minutes, rebuild_day_minutes, verify_day_minutes
 from points.models import HourRecord
 from tests.factories import make_user
-from tests.factories_points import approve, crew, load_user, log, make_activity, make_team, spend
+from tests.factories_points import approve, crew, load_user, log, make_activity, make_team, spend, yesterday
 
 ACTIVITIES_PER_TEAM = 4
 MINUTES_EACH = 400  # room for three on one day (1200), not four (1600)
@@ -119,3 +119,23 @@ def test_verify_reports_a_guard_row_changed_behind_the_apps_back_and_rebuild_rep
         assert rebuild_day_minutes() == 2
         assert verify_day_minutes() == []
     assert day_row(app, c.a) == 90
+
+
+def test_the_migration_backfills_the_guard_rows_exactly_from_live_records(app):
+    from flask_migrate import downgrade, upgrade
+
+    c = crew(app)
+    old = make_activity(app, c.team_id, c.lead, day=yesterday())
+    log(app, c.activity_id, c.a, 100, c.lead)
+    approve(app, log(app, old, c.a, 200, c.lead), c.admin)
+    rejected = log(app, make_activity(app, c.team_id, c.lead), c.a, 300, c.lead)
+    log(app, c.activity_id, c.b, 50, c.lead)
+    with app.test_request_context():
+        hours.reject_hours(rejected, "typo", load_user(c.admin.id))
+    with app.app_context():
+        downgrade(revision="0003")
+        upgrade()
+        rows = sorted((u, m) for u, _day, m in db.session.execute(sa.select(TABLE)).all())
+        assert rows == sorted([(c.a.id, 100), (c.a.id, 200), (c.b.id, 50)])
+        assert verify_day_minutes() == []
+        db.session.remove()
