@@ -104,3 +104,21 @@ def test_the_services_refuse_self_awards_before_looking_at_anything_else(app):
         with pytest.raises(Forbidden):
             awards.adjust_points(me.id, -5, "扣", load_user(me.id), key="k2")
     assert transfers(app) == 0
+
+
+def test_a_former_lead_whose_role_was_taken_away_can_no_longer_log_or_create(app, client):
+    from accounts.models import UserRole
+    from core.timeutil import shanghai_today
+    from tests.factories_points import crew
+
+    c = crew(app)
+    with app.app_context():
+        db.session.execute(sa.delete(UserRole).where(UserRole.user_id == c.lead.id, UserRole.role == "team_lead"))
+        db.session.commit()  # still marked is_lead on the team: the mark alone gives no power
+    h = bearer(app, c.lead)
+    logged = client.post("/api/v1/hours", headers=h, json={"activity_id": c.activity_id, "volunteer_id": c.a.id,
+                                                           "minutes": 30})
+    made = client.post("/api/v1/activities", headers=h, json={"team_id": c.team_id, "title": "t",
+                                                              "date": shanghai_today().isoformat(),
+                                                              "difficulty": "normal"})
+    assert error_of(logged)[:2] == (403, "forbidden") and error_of(made)[:2] == (403, "forbidden")
