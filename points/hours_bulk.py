@@ -23,7 +23,7 @@ from points.hours_decide import OWN_APPROVAL, Decision, approve_hours, credit_ap
 from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
 from points.models import Activity, HourRecord
 
-FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 20, 250
+FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 250
 CHUNK_TARGET_SECONDS = 0.04  # a counter redemption waits at most about this long behind a chunk
 MAX_SELECTION = 50000
 DEFAULT_BUDGET_SECONDS = 20.0  # well inside the worker timeout
@@ -39,6 +39,7 @@ class BulkOutcome:
     left: list[int] = field(default_factory=list)
     stopped: str | None = None
     chunks: int = 0
+    longest_chunk_seconds: float = 0.0  # the longest write: what a counter could have waited behind
 
 
 def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome) -> list[Decision]:
@@ -156,9 +157,11 @@ def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> 
             for d in plans:
                 if d.record_id not in approved_now:
                     outcome.refused[d.record_id] = str(AlreadyDecided().message)
+        elapsed = time.monotonic() - began
         outcome.chunks += 1
+        outcome.longest_chunk_seconds = max(outcome.longest_chunk_seconds, elapsed)
         start += len(chunk)
-        size = _next_size(size, time.monotonic() - began)
+        size = _next_size(size, elapsed)
     outcome.approved.sort()
     if outcome.stopped:
         outcome.left = [i for i in wanted[start:] if i not in outcome.refused]
