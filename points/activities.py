@@ -45,19 +45,22 @@ def team_members(team_id: int) -> list[User]:
 
 
 def authorise_team(actor: User, team_id: int) -> None:
-    """403 unless the actor is an admin or leads this team (not_team_lead for other leads)."""
+    """403 unless the actor is an admin or leads this team (not_team_lead for other leads).
+
+    Powers follow roles: a lead mark on a team counts only while the person holds team_lead.
+    """
     if actor is None or actor.has_role("admin"):
         return
+    if not actor.has_role("team_lead"):
+        raise Forbidden()
     if is_team_lead(actor.id, team_id):
         return
-    if actor.has_role("team_lead") or leads_any_team(actor.id):
-        raise NotTeamLead()
-    raise Forbidden()
+    raise NotTeamLead()
 
 
 def authorise_any_lead(actor: User) -> None:
-    """403 forbidden for someone who is neither an admin nor a team lead of any team."""
-    if actor is None or actor.has_role("admin", "team_lead") or leads_any_team(actor.id):
+    """403 forbidden for someone who is neither an admin nor holds the team_lead role."""
+    if actor is None or actor.has_role("admin", "team_lead"):
         return
     raise Forbidden()
 

@@ -1,17 +1,22 @@
 """Commendations and manual adjustments: an admin credits (or deducts) points with a reason.
 
-Each posts exactly one ledger transfer under the caller's idempotency key: the same
+Nobody grants themselves a commendation or adjusts their own account (403 forbidden).
+Plan → write: validation and the replay check come first; the write is inserts and the
+ledger's conditional updates only. Each posts exactly one ledger transfer under the caller's idempotency key: the same
 request again returns the record made the first time; the same key with another
 request is an IdempotencyConflict. Nothing is saved when anything is refused.
 """
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit import service as audit
 from core.db import run_write
 from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
+from core.timeutil import utcnow
 from core.validate import MAX_SAFE_INT
 from extensions import db
 from points import ledger
@@ -21,6 +26,8 @@ from points.setup_services import commendation_type_by_ref
 
 MAX_ADJUSTMENT = 100000
 MAX_REASON = 500
+OWN_COMMENDATION = _l("Nobody may grant themselves a commendation; another admin must do it.")
+OWN_ADJUSTMENT = _l("Nobody may adjust their own account; another admin must do it.")
 
 
 def _require_admin(actor) -> None:
@@ -76,9 +83,32 @@ def balance_after(record: Commendation | Adjustment) -> int:
     return transfer.debit_balance_after
 
 
+def _refuse_self(user_id, actor, message) -> None:
+    """Separation of duties: nobody moves points to (or from) their own account."""
+    if actor is not None and user_id == actor.id:
+        raise Forbidden(message)
+
+
+def _post_once(work, key: str, body_hash: str, model):
+    """Run the write; a twin request that won the idempotency-key race is answered with its record."""
+    try:
+        return run_write(work)
+    except IntegrityError:
+        db.session.rollback()
+        again = _replayed(key, body_hash, model)
+        if again is None:
+            raise
+        return again
+
+
+def _insert_returning_id(table, values: dict) -> int:
+    return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+
+
 def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str) -> Commendation:
     """Credit the type's points to the person from the issuing account, with a reason."""
     _require_admin(actor)
+    _refuse_self(user_id, actor, OWN_COMMENDATION)
     _check_key(key)
     errors = {}
     if _person(user_id, active_only=True) is None:
@@ -97,33 +127,35 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
         "op": "commendation", "user_id": user_id, "type_id": type_id, "reason": reason,
     })
     actor_id = getattr(actor, "id", None)
+    again = _replayed(key, body_hash, Commendation)
+    if again is not None:
+        return again
+    values = {"user_id": user_id, "type_id": type_id, "points": points, "reason": reason,
+              "granted_by_id": actor_id, "created_at": utcnow()}
+    table = Commendation.__table__
 
-    def work() -> Commendation:
-        again = _replayed(key, body_hash, Commendation)
-        if again is not None:
-            return again
-        record = Commendation(user_id=user_id, type_id=type_id, points=points, reason=reason,
-                              granted_by_id=actor_id)
-        db.session.add(record)
-        db.session.flush()
+    def work() -> int:
+        record_id = _insert_returning_id(table, values)
         transfer = ledger.issue_to_user(
             user_id=user_id, amount=points, kind="commendation", key=key, body_hash=body_hash,
-            actor_id=actor_id, memo=reason, source_type=Commendation.__tablename__, source_id=record.id,
+            actor_id=actor_id, memo=reason, source_type=Commendation.__tablename__, source_id=record_id,
         )
-        record.transfer_id = transfer.id
-        db.session.flush()
-        audit.record("commendation.granted", actor=actor_id, subject=record, after={
-            "user_id": user_id, "type": type_code, "points": points, "reason": reason,
-            "transfer_id": transfer.id, "balance_after": transfer.credit_balance_after,
-        })
-        return record
+        db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
+        audit.record("commendation.granted", actor=actor_id, subject_type=Commendation.__tablename__,
+                     subject_id=record_id, after={
+                         "user_id": user_id, "type": type_code, "points": points, "reason": reason,
+                         "transfer_id": transfer.id, "balance_after": transfer.credit_balance_after,
+                     })
+        return record_id
 
-    return run_write(work)
+    result = _post_once(work, key, body_hash, Commendation)
+    return result if isinstance(result, Commendation) else db.session.get(Commendation, result)
 
 
 def adjust_points(user_id: int, points: int, reason: str, actor, key: str) -> Adjustment:
     """A manual correction: credit (points > 0) or deduct (points < 0, never below zero)."""
     _require_admin(actor)
+    _refuse_self(user_id, actor, OWN_ADJUSTMENT)
     _check_key(key)
     errors = {}
     if _person(user_id, active_only=False) is None:
@@ -138,32 +170,34 @@ def adjust_points(user_id: int, points: int, reason: str, actor, key: str) -> Ad
     reason = reason.strip()
     body_hash = ledger.request_hash({"op": "adjustment", "user_id": user_id, "points": points, "reason": reason})
     actor_id = getattr(actor, "id", None)
+    again = _replayed(key, body_hash, Adjustment)
+    if again is not None:
+        return again
+    values = {"user_id": user_id, "points": points, "reason": reason, "made_by_id": actor_id,
+              "created_at": utcnow()}
+    table = Adjustment.__table__
 
-    def work() -> Adjustment:
-        again = _replayed(key, body_hash, Adjustment)
-        if again is not None:
-            return again
-        record = Adjustment(user_id=user_id, points=points, reason=reason, made_by_id=actor_id)
-        db.session.add(record)
-        db.session.flush()
+    def work() -> int:
+        record_id = _insert_returning_id(table, values)
         common = dict(user_id=user_id, amount=abs(points), kind="adjustment", key=key, body_hash=body_hash,
                       actor_id=actor_id, memo=reason, source_type=Adjustment.__tablename__,
-                      source_id=record.id)
+                      source_id=record_id)
         if points > 0:
             transfer = ledger.issue_to_user(**common)
             after = transfer.credit_balance_after
         else:
             transfer = ledger.take_from_user(**common)  # InsufficientPoints: all rolled back
             after = transfer.debit_balance_after
-        record.transfer_id = transfer.id
-        db.session.flush()
-        audit.record("points.adjusted", actor=actor_id, subject=record, after={
-            "user_id": user_id, "points": points, "reason": reason,
-            "transfer_id": transfer.id, "balance_after": after,
-        })
-        return record
+        db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
+        audit.record("points.adjusted", actor=actor_id, subject_type=Adjustment.__tablename__,
+                     subject_id=record_id, after={
+                         "user_id": user_id, "points": points, "reason": reason,
+                         "transfer_id": transfer.id, "balance_after": after,
+                     })
+        return record_id
 
-    return run_write(work)
+    result = _post_once(work, key, body_hash, Adjustment)
+    return result if isinstance(result, Adjustment) else db.session.get(Adjustment, result)
 
 
 def recent_commendations(limit: int = 20) -> list[Commendation]:

@@ -8,11 +8,19 @@ from flask_babel import gettext, ngettext
 
 from accounts.models import User
 from core.db import run_write
-from core.errors import DomainError, ValidationFailed
+from core.errors import ValidationFailed
 from extensions import db
-from points import hours
-from points.activities import current_rule
-from points.models import Activity, HourRecord
+from points.hours_log import (
+    Row,
+    activity_problems,
+    authorise,
+    check_rows,
+    load_records,
+    plan_log,
+    reason_of,
+    write_log,
+)
+from points.models import HourRecord
 
 USERNAME_HEADERS = {"username", "用户名", "user", "账号"}
 MINUTES_HEADERS = {"minutes", "分钟", "分钟数", "时长(分钟)"}
@@ -99,7 +107,7 @@ def _parse_row(line: int, cells: list[str], columns: dict, seen: dict):
         return gettext("The username is missing.")
     if not minutes_text:
         return gettext("The minutes are missing.")
-    if not minutes_text.isdigit() or len(minutes_text) > 5:
+    if not (minutes_text.isascii() and minutes_text.isdigit()) or len(minutes_text) > 5:
         return gettext("Minutes must be a whole number from 1 to 1440, not \"%(value)s\".", value=minutes_text[:20])
     if len(note) > 200:
         return gettext("The note is longer than %(n)s characters.", n=200)
@@ -114,57 +122,50 @@ def _parse_row(line: int, cells: list[str], columns: dict, seen: dict):
     return line, user_id, int(minutes_text), note
 
 
-def _log_rows(activity_id: int, rows: list[hours.Row], actor, pre_problems=()) -> list[HourRecord]:
+def _log_rows(activity_id: int, rows: list[Row], actor, pre_problems=()) -> list[HourRecord]:
     """All rows or none: any problem saves nothing and lists every bad row."""
-    activity = hours._authorise(activity_id, actor)
-    fields = hours._activity_problems(activity)
+    activity = authorise(activity_id, actor)
+    fields = activity_problems(activity)
     if fields:
         raise ValidationFailed(fields)
     if not rows and not pre_problems:
         raise ValidationFailed({"entries": gettext("Enter minutes for at least one volunteer.")})
     if len(rows) > MAX_ROSTER:
         raise ValidationFailed({"entries": gettext("At most %(n)s rows at once.", n=MAX_ROSTER)})
-    problems = list(pre_problems)
     # report in file order (CSV line numbers) or in the order given (roster volunteer ids)
     labels = [label for label, _ in pre_problems] + [row.label for row in rows]
     if all(isinstance(label, int) for label in labels) and pre_problems:
         labels = sorted(labels)
     order = {label: i for i, label in enumerate(labels)}
-    good = []
-    for row in rows:
-        problem = hours._row_problem(activity, row, actor)
-        if problem is None:
-            good.append(row)
-        else:
-            problems.append((row.label, hours.reason_of(problem)))
-    activity_key = activity.id
 
-    def work() -> list[HourRecord]:
-        current = db.session.get(Activity, activity_key)
-        rule, added, records, late = current_rule(), {}, [], []
-        for row in good:
-            result = hours._insert(current, row, actor, rule, added)
-            if isinstance(result, DomainError):
-                late.append((row.label, hours.reason_of(result)))
-            else:
-                records.append(result)
-        if problems or late:
-            found = sorted(problems + late, key=lambda p: order[p[0]])
-            raise RosterProblems(found)
-        return records
+    def refuse(found) -> RosterProblems:
+        return RosterProblems(sorted(found, key=lambda p: order[p[0]]))
 
-    return run_write(work)
+    good, bad = check_rows(activity, rows, actor)
+    problems = list(pre_problems) + [(row.label, reason_of(error)) for row, error in bad]
+    if problems:
+        raise refuse(problems)
+    plan = plan_log(activity, good, actor)
+
+    def work() -> list[int]:
+        ids, late = write_log(plan)
+        if late:  # a concurrent logging got there first: everything here rolls back
+            raise refuse([(row.label, reason_of(error)) for row, error in late])
+        return ids
+
+    label_of = {row.volunteer_id: row.label for row in rows}
+    return sorted(load_records(run_write(work)), key=lambda r: order[label_of[r.volunteer_id]])
 
 
 def log_roster(activity_id: int, entries: list[tuple[int, int]], actor) -> list[HourRecord]:
     """Log several volunteers at once: all saved or, on any problem, none."""
-    rows = [hours.Row(volunteer_id, volunteer_id, minutes) for volunteer_id, minutes in entries]
+    rows = [Row(volunteer_id, volunteer_id, minutes) for volunteer_id, minutes in entries]
     return _log_rows(activity_id, rows, actor)
 
 
 def import_roster_csv(activity_id: int, file_bytes: bytes, actor) -> list[HourRecord]:
     """A CSV of username,minutes (or 用户名,分钟): all rows saved, or none with every bad line listed."""
-    hours._authorise(activity_id, actor)
+    authorise(activity_id, actor)
     parsed, problems = parse_roster_csv(file_bytes)
-    rows = [hours.Row(line, user_id, minutes, note) for line, user_id, minutes, note in parsed]
+    rows = [Row(line, user_id, minutes, note) for line, user_id, minutes, note in parsed]
     return _log_rows(activity_id, rows, actor, pre_problems=problems)

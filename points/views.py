@@ -144,13 +144,13 @@ def log_roster(activity_id: int):
         abort(400)
     entries, typed, errors = [], {}, {}
     for name, raw in request.form.items():
-        if not name.startswith("m-") or not name[2:].isdigit():
+        if not name.startswith("m-") or not (name[2:].isascii() and name[2:].isdigit()) or len(name) > 14:
             continue
         volunteer_id, value = int(name[2:]), raw.strip()
         typed[volunteer_id] = value
         if value in ("", "0"):
             continue
-        if not value.isdigit() or len(value) > 5:
+        if not (value.isascii() and value.isdigit()) or len(value) > 5:
             errors[str(volunteer_id)] = gettext("Minutes must be a whole number from 1 to 1440.")
         else:
             entries.append((volunteer_id, int(value)))
@@ -225,17 +225,44 @@ def approvals():
 def approve_bulk():
     if not BulkForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12]
+    raw = request.form.getlist("ids")
+    ids = [int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 12]
+    if len(ids) != len(raw):
+        flash(gettext("Some selected values were not record numbers and were ignored."), "warning")
     try:
         outcome = hours.approve_many(ids, current_user)
     except DomainError as error:
         flash(hours.reason_of(error), "danger")
         return redirect(url_for("points.approvals"))
-    if outcome["approved"]:
-        flash(gettext("%(num)s records approved.", num=len(outcome["approved"])), "success")
-    for record_id, why in outcome["refused"].items():
-        flash(gettext("Record %(id)s not approved: %(why)s", id=record_id, why=why), "warning")
+    for category, message in bulk_messages(outcome):
+        flash(message, category)
     return redirect(url_for("points.approvals"))
+
+
+def _some_ids(ids: list[int], shown: int = 20) -> str:
+    """A short list for a flash (the session cookie is small): the first ids, then how many more."""
+    text = ", ".join(str(i) for i in ids[:shown])
+    if len(ids) > shown:
+        text += " " + gettext("and %(num)s more", num=len(ids) - shown)
+    return text
+
+
+def bulk_messages(outcome: hours.BulkOutcome) -> list[tuple[str, str]]:
+    """What a bulk approval did: approved N of M, each refusal reason with its records, where it stopped."""
+    messages = [("success" if outcome.approved else "info",
+                 gettext("%(done)s of %(total)s records approved.", done=len(outcome.approved),
+                         total=outcome.wanted))]
+    by_reason: dict[str, list[int]] = {}
+    for record_id, why in outcome.refused.items():
+        by_reason.setdefault(why, []).append(record_id)
+    for why, record_ids in by_reason.items():
+        messages.append(("warning", gettext("Not approved: %(why)s Records: %(ids)s", why=why,
+                                            ids=_some_ids(sorted(record_ids)))))
+    if outcome.stopped:
+        messages.append(("danger", gettext(
+            "Stopped before the end: %(why)s %(num)s records are still pending (%(ids)s); approve them again.",
+            why=outcome.stopped, num=len(outcome.left), ids=_some_ids(outcome.left))))
+    return messages
 
 
 def _decide(form, action, done: str):

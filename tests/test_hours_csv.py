@@ -82,3 +82,23 @@ def test_a_lead_of_another_team_cannot_import(app):
     with pytest.raises(NotTeamLead):
         import_csv(app, c, f"username,minutes\n{c.a.username},60\n".encode(), actor=other)
     assert count_records(app) == 0
+
+
+def test_unicode_digits_in_a_csv_are_a_listed_problem_not_a_server_error(app):
+    c = crew(app)
+    data = f"username,minutes\n{c.a.username},６０\n{c.b.username},²\n".encode()
+    with pytest.raises(RosterProblems) as caught:
+        import_csv(app, c, data)
+    assert [line for line, _ in caught.value.rows] == [2, 3]
+    assert count_records(app) == 0
+
+
+def test_unicode_digits_in_the_roster_form_are_refused_with_422(app, client):
+    from tests.factories import sign_in
+
+    c = crew(app)
+    sign_in(client, c.lead)
+    response = client.post(f"/lead/activities/{c.activity_id}/roster",
+                           data={f"m-{c.a.id}": "６０", "m-²": "60", f"m-{c.b.id}": "30"})
+    assert response.status_code == 422
+    assert count_records(app) == 0

@@ -133,8 +133,9 @@ def test_bulk_approval_reports_what_was_approved_and_what_was_refused(app):
     approve(app, third, c.admin)
     with app.test_request_context():
         outcome = hours.approve_many([first, second, third, 999999], load_user(c.admin.id))
-    assert outcome["approved"] == [first, second]
-    assert set(outcome["refused"]) == {third, 999999}
+    assert outcome.approved == [first, second]
+    assert set(outcome.refused) == {third, 999999}
+    assert outcome.stopped is None and outcome.left == []
     assert balance(app, c.a) == 15 and balance(app, c.b) == 20
     with app.test_request_context(), pytest.raises(ValidationFailed):
         hours.approve_many([], load_user(c.admin.id))

@@ -1,0 +1,168 @@
+"""Bulk approval in chunks: each chunk is its own short write, so the counter never waits long.
+
+Any selection size either completes or says how far it got: a chunk that fails is retried record
+by record (one bad record names itself, the others go through), a busy database or the request's
+time budget stops the run with everything before it approved and the rest still pending.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from audit import service as audit
+from core.db import run_write
+from core.errors import AlreadyDecided, DomainError, Forbidden, NotFound, ValidationFailed
+from core.timeutil import utcnow
+from extensions import db
+from points import stats
+from points.hours_decide import OWN_APPROVAL, Decision, approve_hours, credit_approved
+from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.models import Activity, HourRecord
+
+FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 250
+CHUNK_TARGET_SECONDS = 0.04  # a counter redemption waits at most about this long behind a chunk
+MAX_SELECTION = 50000
+DEFAULT_BUDGET_SECONDS = 20.0  # well inside the worker timeout
+
+
+@dataclass
+class BulkOutcome:
+    """approved: ids approved; refused: {id: why}; left: ids not tried (the run stopped: stopped says why)."""
+
+    wanted: int
+    approved: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+    left: list[int] = field(default_factory=list)
+    stopped: str | None = None
+    chunks: int = 0
+    longest_chunk_seconds: float = 0.0  # the longest write: what a counter could have waited behind
+
+
+def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome) -> list[Decision]:
+    """One query for the chunk; records that cannot be approved are refused here with the reason."""
+    by_id = {record.id: (record, title) for record, title in db.session.execute(
+        sa.select(HourRecord, Activity.title).join(Activity, Activity.id == HourRecord.activity_id)
+        .where(HourRecord.id.in_(ids)).execution_options(populate_existing=True)
+    ).all()}
+    actor_id, at, plans = getattr(actor, "id", None), utcnow(), []
+    for record_id in ids:
+        if record_id not in by_id:
+            outcome.refused[record_id] = str(NotFound().message)
+            continue
+        record, title = by_id[record_id]
+        if actor_id is not None and record.volunteer_id == actor_id:
+            outcome.refused[record_id] = str(OWN_APPROVAL)
+        elif record.status != "pending":
+            outcome.refused[record_id] = str(AlreadyDecided().message)
+        else:
+            before = record_snapshot(record)
+            plans.append(Decision(record.id, record.volunteer_id, record.activity_id, record.service_date,
+                                  record.minutes, record.points, None, title, actor_id, at,
+                                  f"hours:{record.id}", before, {**before, "status": "approved"}))
+    db.session.rollback()  # end the read before the write begins
+    return sorted(plans, key=lambda d: (d.volunteer_id, d.record_id))  # a fixed lock order for accounts
+
+
+def _write_chunk(plans: list[Decision]) -> list[int]:
+    """Conditional flip of the whole chunk, then one transfer and one audit event per record."""
+    first = plans[0]
+    flipped = set(db.session.execute(
+        sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending")
+        .values(status="approved", decided_by_id=first.actor_id, decided_at=first.at)
+        .returning(RECORDS.c.id)
+    ).scalars())
+    links, deltas, done = [], [], []
+    for d in plans:
+        if d.record_id not in flipped:
+            continue  # decided meanwhile by someone else: reported after the write
+        transfer_id = credit_approved(d)
+        if transfer_id is not None:
+            links.append({"record": d.record_id, "transfer": transfer_id})
+        audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
+                     before=d.before, after=d.after)
+        deltas.append(d.delta(+1))
+        done.append(d.record_id)
+    if links:
+        db.session.execute(
+            sa.update(RECORDS).where(RECORDS.c.id == sa.bindparam("record"))
+            .values(transfer_id=sa.bindparam("transfer")), links)
+    stats.hours_changed(deltas)
+    return done
+
+
+def _one_by_one(plans: list[Decision], actor, outcome: BulkOutcome) -> None:
+    """A failed chunk again, record by record: the bad ones say why, the others are approved."""
+    for d in plans:
+        try:
+            approve_hours(d.record_id, actor)
+            outcome.approved.append(d.record_id)
+        except DomainError as error:
+            outcome.refused[d.record_id] = str(error.message)
+        except IntegrityError:
+            db.session.rollback()
+            outcome.refused[d.record_id] = gettext("Its points could not be credited: the ledger already "
+                                                   "holds a different entry under this record's key.")
+        except DBAPIError:
+            db.session.rollback()
+            outcome.refused[d.record_id] = gettext("The database was busy; try this record again.")
+
+
+def _next_size(size: int, elapsed: float) -> int:
+    wanted = int(size * CHUNK_TARGET_SECONDS / max(elapsed, 0.001))
+    return max(MIN_CHUNK, min(MAX_CHUNK, wanted, size * 2))
+
+
+def _selection(ids) -> tuple[list[int], list[int]]:
+    picked = list(dict.fromkeys(i for i in ids if isinstance(i, int) and not isinstance(i, bool)))
+    return [i for i in picked if 1 <= i <= MAX_DB_ID], [i for i in picked if not 1 <= i <= MAX_DB_ID]
+
+
+def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> BulkOutcome:
+    """Approve every pending record among ids, chunk by chunk; own records are skipped and named."""
+    if actor is not None and not actor.has_role("admin"):
+        raise Forbidden()
+    wanted, unknown = _selection(ids)
+    if not wanted and not unknown:
+        raise ValidationFailed({"ids": gettext("Choose at least one record.")})
+    if len(wanted) > MAX_SELECTION:
+        raise ValidationFailed({"ids": gettext("At most %(n)s records at once.", n=MAX_SELECTION)})
+    if budget_seconds is None:
+        budget_seconds = float(current_app.config.get("BULK_APPROVAL_SECONDS", DEFAULT_BUDGET_SECONDS))
+    outcome = BulkOutcome(wanted=len(wanted) + len(unknown))
+    outcome.refused.update({i: str(NotFound().message) for i in unknown})
+    deadline, size, start = time.monotonic() + budget_seconds, FIRST_CHUNK, 0
+    while start < len(wanted):
+        if outcome.chunks and time.monotonic() > deadline:
+            outcome.stopped = gettext("the time for one request ran out.")
+            break
+        chunk = wanted[start:start + size]
+        plans = _plan_chunk(chunk, actor, outcome)
+        began = time.monotonic()
+        try:
+            done = run_write(lambda chunk_plans=plans: _write_chunk(chunk_plans)) if plans else []
+        except (DomainError, IntegrityError):
+            db.session.rollback()
+            _one_by_one(plans, actor, outcome)
+        except DBAPIError:
+            db.session.rollback()  # this chunk was rolled back whole: its records are still pending
+            outcome.stopped = gettext("the database was busy.")
+            break
+        else:
+            outcome.approved.extend(done)
+            approved_now = set(done)
+            for d in plans:
+                if d.record_id not in approved_now:
+                    outcome.refused[d.record_id] = str(AlreadyDecided().message)
+        elapsed = time.monotonic() - began
+        outcome.chunks += 1
+        outcome.longest_chunk_seconds = max(outcome.longest_chunk_seconds, elapsed)
+        start += len(chunk)
+        size = _next_size(size, elapsed)
+    outcome.approved.sort()
+    if outcome.stopped:
+        outcome.left = [i for i in wanted[start:] if i not in outcome.refused]
+    return outcome
