@@ -4,13 +4,13 @@ The 24-hour cap and sign-in throttling used to lean on the global audit head loc
 has its own database guard. person_day_minutes is backfilled exactly from live hour records.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
