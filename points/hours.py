@@ -30,7 +30,7 @@ from core.errors import (
 )
 from core.timeutil import shanghai_today, utcnow
 from extensions import db
-from points import ledger
+from points import ledger, stats
 from points.activities import authorise_any_lead, authorise_team, current_rule, is_member
 from points.models import Activity, HourRecord
 from points.rules import MINUTES_PER_DAY, compute_points
@@ -240,8 +240,14 @@ def _approve_in_work(record: HourRecord, actor, key: str) -> HourRecord:
         record.transfer_id = transfer.id
     record.status, record.decided_by_id, record.decided_at = "approved", _id(actor), utcnow()
     db.session.flush()
+    stats.hours_changed([_delta(record, +1)])  # the report summaries, in this transaction
     audit.record("hours.approved", actor=_id(actor), subject=record, before=before, after=record_snapshot(record))
     return record
+
+
+def _delta(record: HourRecord, sign: int) -> stats.HoursDelta:
+    return stats.HoursDelta(record.volunteer_id, record.activity_id, record.service_date,
+                            record.minutes, record.points, sign)
 
 
 def approve_hours(record_id: int, actor, key: str | None = None) -> HourRecord:
@@ -338,6 +344,7 @@ def reverse_hours(record_id: int, reason: str, actor, key: str | None = None) ->
             record.reversal_transfer_id = reversal.id
         record.status, record.reason = "reversed", reason
         db.session.flush()
+        stats.hours_changed([_delta(record, -1)])
         audit.record("hours.reversed", actor=_id(actor), subject=record, before=before, after=record_snapshot(record))
         return record
 

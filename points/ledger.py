@@ -14,6 +14,7 @@ Callers run these functions inside core.db.run_write().
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -115,6 +116,16 @@ class Posting:
     source_type: str | None = None
     source_id: int | None = None
     reverses_id: int | None = None
+    reverses_kind: str | None = None  # hook: write engineer (the original's kind on reversals)
+
+
+_posting_hooks: list[Callable] = []  # hook: write engineer
+
+
+def register_posting_hook(fn: Callable) -> None:  # hook: write engineer
+    """Call fn(posting, transfer_id, at) inside every post(), in the same transaction."""
+    if fn not in _posting_hooks:
+        _posting_hooks.append(fn)
 
 
 def post(p: Posting) -> Transfer:
@@ -142,6 +153,8 @@ def post(p: Posting) -> Transfer:
     transfer.checksum = transfer_checksum(transfer)
     db.session.add(transfer)
     db.session.flush()
+    for hook in _posting_hooks:  # hook: write engineer
+        hook(p, transfer.id, transfer.created_at)  # hook: write engineer
     return transfer
 
 
@@ -172,4 +185,5 @@ def reverse(original_id: int, *, key: str, actor_id: int | None, memo: str) -> T
         key, request_hash({"reverses": original_id}), original.credit_account_id,
         original.debit_account_id, original.amount, "reversal", actor_id, memo,
         original.source_type, original.source_id, reverses_id=original_id,
+        reverses_kind=original.kind,  # hook: write engineer
     ))
