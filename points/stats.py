@@ -166,6 +166,13 @@ def service_minutes(volunteer_id: int) -> int:
         HoursPresence.category == "", HoursPresence.volunteer_id == volunteer_id)).scalar() or 0)
 
 
+def approved_count() -> int:
+    """How many hour records are approved now (kept; the approvals pager needs no COUNT scan)."""
+    return int(db.session.execute(sa.select(HoursStat.records).where(
+        HoursStat.period == ALL_TIME, HoursStat.dim == "total", HoursStat.group_id == 0,
+        HoursStat.category == "")).scalar() or 0)
+
+
 def rebuild() -> None:
     """Recompute every summary from the base tables in bulk SQL, in one write transaction."""
     from core.db import run_write
