@@ -99,11 +99,12 @@ def hours_changed(deltas: list[HoursDelta]) -> None:
                     target[1] += d.sign * d.points
                     target[2] += d.sign
 
+    # Rows in key order, so two writers lock them in the same order (no deadlock on PostgreSQL).
     # Distinct volunteers: a presence row going from 0 records to more adds one, back to 0 removes one.
     joined: dict[tuple, int] = defaultdict(int)
     presence_keys = ["period", "dim", "group_id", "category", "volunteer_id"]
     rows = [{"period": k[0], "dim": k[1], "group_id": k[2], "category": k[3], "volunteer_id": k[4],
-             "minutes": v[0], "points": v[1], "records": v[2]} for k, v in presence.items()]
+             "minutes": v[0], "points": v[1], "records": v[2]} for k, v in sorted(presence.items())]
     for chunk in _chunks(rows):
         for period, dim, group_id, cat, volunteer_id, records in _add_on_conflict(
                 HoursPresence.__table__, chunk, presence_keys, returning=True):
@@ -113,7 +114,7 @@ def hours_changed(deltas: list[HoursDelta]) -> None:
             elif records <= 0 < before:
                 joined[(period, dim, group_id, cat)] -= 1
     rows = [{"period": k[0], "dim": k[1], "group_id": k[2], "category": k[3], "minutes": v[0],
-             "points": v[1], "records": v[2], "volunteers": joined.get(k, 0)} for k, v in sums.items()]
+             "points": v[1], "records": v[2], "volunteers": joined.get(k, 0)} for k, v in sorted(sums.items())]
     for chunk in _chunks(rows):
         _add_on_conflict(HoursStat.__table__, chunk, ["period", "dim", "group_id", "category"])
     _track_last_days(deltas)
