@@ -79,7 +79,7 @@ def residents_count() -> int:
         sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == "resident")).scalar_one()
     inactive = db.session.execute(
         sa.select(sa.func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.active.is_(False), UserRole.role == "resident")).scalar_one()
+        .where(User.active == sa.false(), UserRole.role == "resident")).scalar_one()
     return int(holders) - int(inactive)
 
 
@@ -116,11 +116,11 @@ def ledger_totals() -> dict:
     hold: one row per store, never a scan of every resident's account.
     """
     issued, redeemed = db.session.execute(sa.select(ISSUED, REDEEMED)).one()
-    others = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Account.credits_posted - Account.debits_posted), 0))
-        .where(sa.or_(Account.id == ISSUER_ACCOUNT_ID, Account.id.in_(sa.select(Store.account_id))))
-    ).scalar_one()
-    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": -int(others)}
+    balance = sa.func.coalesce(sa.func.sum(Account.credits_posted - Account.debits_posted), 0)
+    issuer = db.session.execute(sa.select(balance).where(Account.id == ISSUER_ACCOUNT_ID)).scalar_one()
+    stores = db.session.execute(
+        sa.select(balance).select_from(Store).join(Account, Account.id == Store.account_id)).scalar_one()
+    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": -int(issuer) - int(stores)}
 
 
 def points_issued_in(start: date, end: date) -> int:
