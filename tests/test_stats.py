@@ -229,3 +229,19 @@ def test_approvals_from_many_threads_keep_the_distinct_volunteer_counts_exact(ap
     assert problems(app) == []
     with app.app_context():
         assert [(r["volunteers"], r["minutes"]) for r in queries.breakdown("team", None, None)] == [(6, 360)]
+
+
+def test_migration_0006_backfills_the_summaries_from_existing_rows(app):
+    from flask_migrate import downgrade, upgrade
+
+    c = crew(app)
+    approve(app, log(app, c.activity_id, c.a, 60, c.lead), c.admin)
+    approve(app, log(app, make_activity(app, c.team_id, c.lead, day=previous_month_day()), c.b, 45, c.lead),
+            c.admin)
+    kept = kept_rows(app)
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0003")
+        upgrade()
+    assert kept_rows(app) == kept and kept["stats_presence"]
+    assert problems(app) == []
