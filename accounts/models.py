@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"), index=True)
-    active: Mapped[bool] = mapped_column(default=True, index=True)  # reports count the inactive few
+    active: Mapped[bool] = mapped_column(default=True)
     card_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     honour_roll_opt_out: Mapped[bool] = mapped_column(default=False)
     name_initials: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
@@ -74,10 +74,7 @@ class User(UserMixin, db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (
-        sa.CheckConstraint(ROLE_CHECK, name="known_role"),
-        sa.Index("ix_user_roles_role", "role", "user_id"),  # counting residents without a scan
-    )
+    __table_args__ = (sa.CheckConstraint(ROLE_CHECK, name="known_role"),)
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)

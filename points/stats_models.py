@@ -80,3 +80,16 @@ class LedgerStat(db.Model):
     slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     transfers: Mapped[int]
+
+
+class ResidentCount(db.Model):
+    """One row (id=1): active people holding the resident role.
+
+    Kept by database triggers on user_roles and users.active (migration 0006), so it changes
+    in the same transaction as any role grant, removal or (de)activation, whoever writes it.
+    """
+
+    __tablename__ = "stats_residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    residents: Mapped[int] = mapped_column(sa.BigInteger)

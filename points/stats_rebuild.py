@@ -7,10 +7,10 @@ on SQLite and PostgreSQL; only the month-of-a-date expressions differ by dialect
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from accounts.models import User
+from accounts.models import User, UserRole
 from points.ledger_models import ISSUER_ACCOUNT_ID, Transfer
 from points.models import Activity, HourRecord
-from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, VolunteerStat
+from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, ResidentCount, VolunteerStat
 
 SLOTS = 16  # the same as points.stats.SLOTS (kept here so the migration needs no Flask app)
 PROBLEM_LIMIT = 100
@@ -73,10 +73,17 @@ def _aggregate(keys: list, measures: list) -> sa.Select:
 PRESENCE_COLUMNS = ["period", "dim", "group_id", "category", "volunteer_id", "minutes", "points", "records"]
 
 
+def _residents_now():
+    return (sa.select(sa.func.count()).select_from(UserRole).join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == "resident", User.active == sa.true()).scalar_subquery())
+
+
 def rebuild_on(conn) -> None:
     """Empty the summaries and fill them again from the base tables."""
-    for table in (HoursPresence, HoursStat, VolunteerStat, LedgerStat):
+    for table in (HoursPresence, HoursStat, VolunteerStat, LedgerStat, ResidentCount):
         conn.execute(sa.delete(table.__table__))
+    conn.execute(ResidentCount.__table__.insert().from_select(["id", "residents"], sa.select(
+        sa.literal(1), _residents_now())))
     base = _approved_base(conn)
     presence = HoursPresence.__table__
     for dim in ("total", "team", "category", "community", "grid"):
@@ -169,6 +176,11 @@ def verify_on(conn) -> list[str]:
         sa.select(s.month, s.kind, s.reverses_kind, s.flow, sa.func.sum(s.amount), sa.func.sum(s.transfers))
         .group_by(s.month, s.kind, s.reverses_kind, s.flow))}
     _compare("points by posting month", ledger_expected, ledger_kept, problems)
+
+    kept_residents = conn.execute(sa.select(ResidentCount.residents).where(ResidentCount.id == 1)).scalar()
+    counted = conn.execute(sa.select(_residents_now())).scalar()
+    if kept_residents != counted:
+        problems.append(f"residents: kept {kept_residents}, counted {counted}")
 
     hours_points = kept.get((ALL_TIME, "total", 0, ""), (0, 0, 0, 0))[1]
     awarded = sum(a for (_, kind, rk, _), (a, _) in ledger_expected.items() if kind == "hours_award")

@@ -12,13 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from accounts.models import Community, Grid, User, UserRole
+from accounts.models import Community, Grid, User
 from core.privacy import mask_name
 from extensions import db
 from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Team
 from points.stats import month_key
-from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, VolunteerStat
+from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, ResidentCount, VolunteerStat
 from redemption.models import Item, Store
 
 LOW_STOCK = 5
@@ -74,13 +74,8 @@ def _total_row(period: int):
 
 
 def residents_count() -> int:
-    """Active people holding the resident role: all residents less the inactive few (two index reads)."""
-    holders = db.session.execute(
-        sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == "resident")).scalar_one()
-    inactive = db.session.execute(
-        sa.select(sa.func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.active == sa.false(), UserRole.role == "resident")).scalar_one()
-    return int(holders) - int(inactive)
+    """Active people holding the resident role: one row, kept by database triggers."""
+    return int(db.session.execute(sa.select(ResidentCount.residents).where(ResidentCount.id == 1)).scalar() or 0)
 
 
 def active_volunteers(today: date) -> int:

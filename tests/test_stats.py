@@ -245,3 +245,30 @@ def test_migration_0006_backfills_the_summaries_from_existing_rows(app):
         upgrade()
     assert kept_rows(app) == kept and kept["stats_presence"]
     assert problems(app) == []
+
+
+def test_the_resident_count_follows_new_people_roles_and_deactivation(app):
+    from accounts.models import UserRole
+    from core.db import run_write
+
+    def count():
+        with app.app_context():
+            return queries.residents_count()
+
+    assert count() == 0
+    first, second = make_user(app), make_user(app, name="李娜")
+    make_user(app, "admin")  # not a resident
+    assert count() == 2
+
+    def change(work):
+        with app.app_context():
+            run_write(work, audited=False)
+
+    change(lambda: setattr(db.session.get(User, first.id), "active", False))
+    assert count() == 1
+    change(lambda: db.session.execute(sa.delete(UserRole).where(UserRole.user_id == second.id)))
+    assert count() == 0
+    change(lambda: db.session.add(UserRole(user_id=second.id, role="resident")))
+    change(lambda: setattr(db.session.get(User, first.id), "active", True))
+    assert count() == 2
+    assert problems(app) == []

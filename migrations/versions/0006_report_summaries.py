@@ -17,8 +17,51 @@ INDEXES = [
     ("ix_hour_records_status_decided", "hour_records", ["status", "decided_at", "id"]),
     ("ix_audit_events_actor_newest", "audit_events", ["actor_id", "id"]),
     ("ix_audit_events_action_newest", "audit_events", ["action", "id"]),
-    ("ix_user_roles_role", "user_roles", ["role", "user_id"]),
-    ("ix_users_active", "users", ["active"]),
+]
+
+
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER stats_residents_role_added AFTER INSERT ON user_roles WHEN NEW.role = 'resident'
+    BEGIN UPDATE stats_residents SET residents = residents
+        + (SELECT count(*) FROM users WHERE id = NEW.user_id AND active) WHERE id = 1; END""",
+    """CREATE TRIGGER stats_residents_role_removed AFTER DELETE ON user_roles WHEN OLD.role = 'resident'
+    BEGIN UPDATE stats_residents SET residents = residents
+        - (SELECT count(*) FROM users WHERE id = OLD.user_id AND active) WHERE id = 1; END""",
+    """CREATE TRIGGER stats_residents_active_changed AFTER UPDATE OF active ON users
+    WHEN OLD.active IS NOT NEW.active
+    BEGIN UPDATE stats_residents SET residents = residents + (CASE WHEN NEW.active THEN 1 ELSE -1 END)
+        * (SELECT count(*) FROM user_roles WHERE user_id = NEW.id AND role = 'resident') WHERE id = 1; END""",
+]
+POSTGRES_TRIGGERS = [
+    """CREATE FUNCTION stats_residents_role_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' AND NEW.role = 'resident' THEN
+            UPDATE stats_residents SET residents = residents
+                + (SELECT count(*) FROM users WHERE id = NEW.user_id AND active) WHERE id = 1;
+        ELSIF TG_OP = 'DELETE' AND OLD.role = 'resident' THEN
+            UPDATE stats_residents SET residents = residents
+                - (SELECT count(*) FROM users WHERE id = OLD.user_id AND active) WHERE id = 1;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER stats_residents_roles AFTER INSERT OR DELETE ON user_roles
+    FOR EACH ROW EXECUTE FUNCTION stats_residents_role_changed()""",
+    """CREATE FUNCTION stats_residents_active_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.active IS DISTINCT FROM NEW.active THEN
+            UPDATE stats_residents SET residents = residents + (CASE WHEN NEW.active THEN 1 ELSE -1 END)
+                * (SELECT count(*) FROM user_roles WHERE user_id = NEW.id AND role = 'resident') WHERE id = 1;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER stats_residents_active AFTER UPDATE OF active ON users
+    FOR EACH ROW EXECUTE FUNCTION stats_residents_active_changed()""",
+]
+POSTGRES_DROPS = [
+    "DROP TRIGGER IF EXISTS stats_residents_active ON users",
+    "DROP FUNCTION IF EXISTS stats_residents_active_changed()",
+    "DROP TRIGGER IF EXISTS stats_residents_roles ON user_roles",
+    "DROP FUNCTION IF EXISTS stats_residents_role_changed()",
 ]
 
 
@@ -66,8 +109,17 @@ def upgrade():
         sa.Column("transfers", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "kind", "reverses_kind", "flow", "slot", name="pk_stats_ledger"),
     )
+    op.create_table(
+        "stats_residents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("residents", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_stats_residents"),
+    )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in POSTGRES_TRIGGERS if postgres else SQLITE_TRIGGERS:
+        op.execute(statement)
 
     # Backfill with the same bulk SQL as `stats.rebuild()`.
     from points.stats_rebuild import rebuild_on
@@ -76,9 +128,15 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRES_DROPS:
+            op.execute(statement)
+    else:
+        for name in ("stats_residents_active_changed", "stats_residents_role_removed", "stats_residents_role_added"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_index("ix_stats_volunteers_last_day", table_name="stats_volunteers")
     op.drop_index("ix_stats_presence_rank", table_name="stats_presence")
-    for table in ("stats_ledger", "stats_volunteers", "stats_presence", "stats_hours"):
+    for table in ("stats_residents", "stats_ledger", "stats_volunteers", "stats_presence", "stats_hours"):
         op.drop_table(table)
