@@ -202,6 +202,7 @@ def main():
     parser.add_argument("--events", type=int, default=300000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--measure-only", action="store_true", help="an already filled database: only time pages")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -210,9 +211,18 @@ def main():
 
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": args.database, "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False})
-    with app.app_context():
-        upgrade()
-    people = fill(app, args)
+    if args.measure_only:
+        with app.app_context():
+            from extensions import db
+            ids = dict(db.session.execute(sa.text(
+                "SELECT username, id FROM users WHERE username IN ('bench-keeper', 'bench-resident')")).all())
+            card = db.session.execute(sa.text("SELECT card_code FROM users WHERE id = :i"),
+                                      {"i": ids["bench-resident"]}).scalar()
+            people = {"keeper": ids["bench-keeper"], "card": card}
+    else:
+        with app.app_context():
+            upgrade()
+        people = fill(app, args)
 
     def client_for(username):
         client = app.test_client()
