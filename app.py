@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     import core.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
+    import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import redemption.models  # noqa: F401
 
 

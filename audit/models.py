@@ -25,7 +25,11 @@ class AuditEvent(db.Model):
     """Append-only (database triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_action_at", "action", "at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_action_at", "action", "at"),
+        sa.Index("ix_audit_events_actor_newest", "actor_id", "id"),  # viewer: by actor, newest first
+        sa.Index("ix_audit_events_action_newest", "action", "id"),  # viewer: by action, newest first
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
 from accounts.decorators import role_required
-from audit.filters import AuditFilterForm, events_query
+from audit.filters import AuditFilterForm, events_query, newest_first
 from audit.models import AuditEvent
 from audit.service import verify_chain
 from core.csvutil import csv_response
@@ -71,11 +71,7 @@ def events():
     form, valid = _filter_form()
     rows, older = [], None
     if valid:
-        stmt = events_query(form.to_filters())
-        cursor = _cursor()
-        if cursor is not None:
-            stmt = stmt.where(AuditEvent.id < cursor)
-        found = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)).all()
+        found = db.session.execute(newest_first(form.to_filters(), _cursor(), PAGE_SIZE + 1)).all()
         rows = [{"event": event, "username": username, "changes": changes(event.before, event.after)}
                 for event, username in found[:PAGE_SIZE]]
         if len(found) > PAGE_SIZE:

@@ -64,6 +64,14 @@ def check_audit() -> Section:
     return Section("audit", f"{report.checked} audit events, hash chain intact", problems)
 
 
+def check_stats() -> Section:
+    """The report summaries against a recomputation from hour records and transfers."""
+    from points.stats import verify_stats
+
+    return Section("stats", "report summaries agree with the hour records and the ledger",
+                   [f"stats: {problem}" for problem in verify_stats()])
+
+
 @click.command("verify")
 @with_appcontext
 @click.option("--all", "show_all", is_flag=True, help="List every disagreement, not just the first.")
@@ -71,7 +79,7 @@ def verify_command(show_all: bool):
     """Recompute balances, stock and the audit chain; exit 0 if all agree, 1 otherwise."""
     from extensions import db
 
-    sections = [check_ledger(), check_store(), check_audit()]
+    sections = [check_ledger(), check_store(), check_audit(), check_stats()]
     db.session.rollback()
     problems = [problem for section in sections for problem in section.problems]
     for section in sections:

@@ -135,12 +135,22 @@ def activity_records(activity_id: int):
     return _records(sa.select(HourRecord).where(HourRecord.activity_id == activity_id).order_by(HourRecord.id))
 
 
-def approved_records_page(page: int, per_page: int = 20):
-    """Approved records, newest decision first, one page (Flask-SQLAlchemy pagination)."""
-    stmt = (sa.select(HourRecord).where(HourRecord.status == "approved")
-            .options(joinedload(HourRecord.activity), joinedload(HourRecord.volunteer))
+def approved_records_stmt() -> sa.Select:
+    """Approved records, newest decision first (read along ix_hour_records_status_decided)."""
+    return (sa.select(HourRecord).where(HourRecord.status == "approved")
             .order_by(HourRecord.decided_at.desc(), HourRecord.id.desc()))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def approved_records_page(page: int, per_page: int = 20, total: int | None = None):
+    """One page of approved records (Flask-SQLAlchemy pagination).
+
+    total, when known (the kept count), spares a COUNT over every approved record.
+    """
+    stmt = approved_records_stmt().options(joinedload(HourRecord.activity), joinedload(HourRecord.volunteer))
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=total is None)
+    if total is not None:
+        pagination.total = total
+    return pagination
 
 
 def my_records(user_id: int, limit: int = 5):

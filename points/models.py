@@ -114,6 +114,8 @@ class HourRecord(db.Model):
         ),
         sa.Index("ix_hour_records_volunteer_day", "volunteer_id", "service_date"),
         sa.Index("ix_hour_records_status_day", "status", "service_date"),  # reports
+        sa.Index("ix_hour_records_status_id", "status", "id"),  # approvals queue: pending oldest first
+        sa.Index("ix_hour_records_status_decided", "status", "decided_at", "id"),  # decided, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

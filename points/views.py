@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from accounts.decorators import role_required
 from core.errors import DomainError
 from extensions import db
-from points import activities, hours, ledger
+from points import activities, hours, ledger, stats
 from points.entries import entries_page, recent_entries
 from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
 from points.models import Activity
@@ -40,7 +40,7 @@ def home():
         return redirect(url_for("accounts.sign_in"))
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
-        service_hours=format_hours(hours.total_service_minutes(current_user.id)),
+        service_hours=format_hours(stats.service_minutes(current_user.id)),
         entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
 
 
@@ -215,7 +215,7 @@ def approvals():
     page = request.args.get("page", 1, type=int)
     return render_template(
         "points/approvals.html", pending=activities.pending_records(None, 200),
-        approved=activities.approved_records_page(max(page, 1)), bulk=BulkForm(),
+        approved=activities.approved_records_page(max(page, 1), total=stats.approved_count()), bulk=BulkForm(),
         key_form=KeyForm(idempotency_key=_key()), reason_form=ReasonForm(idempotency_key=_key()),
         new_key=_key)
 

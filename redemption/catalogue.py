@@ -212,3 +212,24 @@ def update_item(item_id: int, actor, *, name=UNCHANGED, category=UNCHANGED, pric
         return current
 
     return run_write(work)
+
+
+# ---------------------------------------------------------------- reads for the catalogue page
+
+CATALOGUE_PAGE_SIZE = 24
+
+
+def open_stores() -> list[Store]:
+    """Active stores by name (a few hundred at most: the tabs of the catalogue)."""
+    return list(db.session.execute(sa.select(Store).where(Store.active.is_(True)).order_by(Store.name)).scalars())
+
+
+def catalogue_items_stmt(store_id: int) -> sa.Select:
+    """One store's items on sale, by category and name (read along the store's items index)."""
+    return (sa.select(Item).where(Item.store_id == store_id, Item.active.is_(True))
+            .order_by(Item.category, Item.name, Item.id))
+
+
+def catalogue_page(store_id: int, page: int, per_page: int = CATALOGUE_PAGE_SIZE):
+    """One page of one store's catalogue (Flask-SQLAlchemy pagination)."""
+    return db.paginate(catalogue_items_stmt(store_id), page=page, per_page=per_page, error_out=False)

@@ -1,8 +1,9 @@
-"""Read-only report queries. Every figure is aggregated in SQL (GROUP BY), none row by row.
+"""Read-only report queries over the kept summaries (points/stats.py): no per-request
+aggregation of hour records or transfers; each figure reads a bounded number of rows.
 
-Months and years are Asia/Shanghai calendar periods. Hours come from approved hour records
-by service date; points from the ledger by posting time. Months are bucketed by comparing
-against month boundaries computed in Python, which works the same on SQLite and PostgreSQL.
+Months and years are Asia/Shanghai calendar periods. Hours AND the points they earned
+count in the service month; commendations, adjustments and redemptions count in the month
+they were posted (they have no service date). Periods are month, year or all time.
 """
 
 from dataclasses import dataclass
@@ -10,14 +11,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from accounts.models import Community, Grid, User, UserRole
+from accounts.models import Community, Grid, User
 from core.privacy import mask_name
-from core.timeutil import shanghai_day_bounds, shanghai_month_bounds
 from extensions import db
-from points.ledger_models import ISSUER_ACCOUNT_ID, Account, Transfer
-from points.models import Activity, HourRecord, Team
+from points.ledger_models import ISSUER_ACCOUNT_ID, Account
+from points.models import Team
+from points.stats import month_key
+from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, ResidentCount, VolunteerStat
 from redemption.models import Item, Store
 
 LOW_STOCK = 5
@@ -46,149 +47,138 @@ def period_days(period: str, today: date) -> tuple[date | None, date | None]:
     return None, None
 
 
-def _approved(start: date | None, end: date | None) -> list:
-    where = [HourRecord.status == "approved"]
-    if start is not None:
-        where.append(HourRecord.service_date >= start)
-    if end is not None:
-        where.append(HourRecord.service_date < end)
-    return where
+def summary_period(start: date | None, end: date | None) -> int:
+    """The summaries' period number of [start, end): a whole calendar month, year, or all time."""
+    if start is None and end is None:
+        return ALL_TIME
+    if start is not None and start.day == 1 and end == add_months(start, 1):
+        return month_key(start)
+    if start is not None and (start.month, start.day) == (1, 1) and end == date(start.year + 1, 1, 1):
+        return start.year
+    raise ValueError("the summaries hold calendar months, years and all time only")
+
+
+def _months_of(period: int) -> list:
+    """Conditions on LedgerStat.month selecting the posting months of a period."""
+    if period == ALL_TIME:
+        return []
+    if period < 10000:
+        return [LedgerStat.month.between(period * 100 + 1, period * 100 + 12)]
+    return [LedgerStat.month == period]
+
+
+def _total_row(period: int):
+    return db.session.execute(sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers).where(
+        HoursStat.period == period, HoursStat.dim == "total", HoursStat.group_id == 0,
+        HoursStat.category == "")).one_or_none() or (0, 0, 0)
 
 
 def residents_count() -> int:
-    """Active people holding the resident role."""
-    return db.session.execute(
-        sa.select(sa.func.count(sa.distinct(User.id)))
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "resident", User.active.is_(True))
-    ).scalar_one()
+    """Active people holding the resident role: one row, kept by database triggers."""
+    return int(db.session.execute(sa.select(ResidentCount.residents).where(ResidentCount.id == 1)).scalar() or 0)
 
 
 def active_volunteers(today: date) -> int:
-    """People with approved hours served in the last ACTIVE_DAYS days (today included)."""
-    return db.session.execute(
-        sa.select(sa.func.count(sa.distinct(HourRecord.volunteer_id)))
-        .where(*_approved(today - timedelta(days=ACTIVE_DAYS - 1), today + timedelta(days=1)))
-    ).scalar_one()
+    """People whose latest approved service falls in the last ACTIVE_DAYS days (today included)."""
+    return db.session.execute(sa.select(sa.func.count()).select_from(VolunteerStat).where(
+        VolunteerStat.last_day >= today - timedelta(days=ACTIVE_DAYS - 1), VolunteerStat.last_day <= today,
+    )).scalar_one()
 
 
 def service_totals(start: date | None, end: date | None) -> dict:
-    """Approved minutes, their points and distinct volunteers in [start, end)."""
-    minutes, points, people = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(HourRecord.minutes), 0),
-                  sa.func.coalesce(sa.func.sum(HourRecord.points), 0),
-                  sa.func.count(sa.distinct(HourRecord.volunteer_id)))
-        .where(*_approved(start, end))
-    ).one()
-    return {"minutes": int(minutes), "hours": hours(minutes), "points": int(points), "volunteers": people}
+    """Approved minutes, their points and distinct volunteers of a month, year or all time."""
+    minutes, points, people = _total_row(summary_period(start, end))
+    return {"minutes": int(minutes), "hours": hours(minutes), "points": int(points), "volunteers": int(people)}
 
 
-def _ledger_sums():
-    """SUM columns: issued (net of reversals) and redeemed (net of voids), over Transfer t."""
-    t, original = Transfer, aliased(Transfer)
+def _ledger_sum(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, LedgerStat.amount), else_=0)), 0)
 
-    def total(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, t.amount), else_=0)), 0)
 
-    issued = total(sa.and_(t.debit_account_id == ISSUER_ACCOUNT_ID, t.kind != "reversal")) - total(
-        sa.and_(t.credit_account_id == ISSUER_ACCOUNT_ID, t.kind == "reversal"))
-    redeemed = total(t.kind == "redemption") - total(sa.and_(t.kind == "reversal", original.kind == "redemption"))
-    stmt = sa.select(issued.label("issued"), redeemed.label("redeemed")).select_from(t).outerjoin(
-        original, original.id == t.reverses_id)
-    return stmt, t
+S = LedgerStat
+ISSUED = _ledger_sum(sa.and_(S.flow == "out", S.kind != "reversal")) - _ledger_sum(
+    sa.and_(S.flow == "in", S.kind == "reversal"))
+ISSUED_NOT_FOR_HOURS = _ledger_sum(sa.and_(S.flow == "out", S.kind.not_in(("reversal", "hours_award")))) - \
+    _ledger_sum(sa.and_(S.flow == "in", S.kind == "reversal", S.reverses_kind != "hours_award"))
+REDEEMED = _ledger_sum(S.kind == "redemption") - _ledger_sum(
+    sa.and_(S.kind == "reversal", S.reverses_kind == "redemption"))
 
 
 def ledger_totals() -> dict:
     """Points issued and redeemed (all time) and outstanding: what residents still hold to spend.
 
-    The issuer's negative balance also counts points already paid into stores, so it
-    is not what people mean by "outstanding"; the residents' balances are.
+    Balances sum to zero, so what residents hold is minus what the issuer and the stores
+    hold: one row per store, never a scan of every resident's account.
     """
-    stmt, _ = _ledger_sums()
-    issued, redeemed = db.session.execute(stmt).one()
-    held = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Account.credits_posted - Account.debits_posted), 0))
-        .where(Account.kind == "resident")
-    ).scalar_one()
-    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": int(held)}
+    issued, redeemed = db.session.execute(sa.select(ISSUED, REDEEMED)).one()
+    balance = sa.func.coalesce(sa.func.sum(Account.credits_posted - Account.debits_posted), 0)
+    issuer = db.session.execute(sa.select(balance).where(Account.id == ISSUER_ACCOUNT_ID)).scalar_one()
+    stores = db.session.execute(
+        sa.select(balance).select_from(Store).join(Account, Account.id == Store.account_id)).scalar_one()
+    return {"issued": int(issued), "redeemed": int(redeemed), "outstanding": -int(issuer) - int(stores)}
 
 
 def points_issued_in(start: date, end: date) -> int:
-    """Net points issued between two Shanghai calendar days (end exclusive)."""
-    stmt, t = _ledger_sums()
-    start_at, end_at = shanghai_day_bounds(start)[0], shanghai_day_bounds(end)[0]
-    issued, _ = db.session.execute(stmt.where(t.created_at >= start_at, t.created_at < end_at)).one()
-    return int(issued)
+    """Net points issued in a month or year: hours points by service month, the rest by posting month."""
+    period = summary_period(start, end)
+    other = db.session.execute(sa.select(ISSUED_NOT_FOR_HOURS).where(*_months_of(period))).scalar_one()
+    return int(_total_row(period)[1]) + int(other)
+
+
+def _group_names(kind: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(name, parent name) of each team, community or grid id."""
+    if not ids:
+        return {}
+    if kind == "team":
+        rows = db.session.execute(sa.select(Team.id, Team.name, sa.null()).where(Team.id.in_(ids)))
+    elif kind == "community":
+        rows = db.session.execute(sa.select(Community.id, Community.name, sa.null()).where(Community.id.in_(ids)))
+    else:
+        rows = db.session.execute(sa.select(Grid.id, Grid.name, Community.name).outerjoin(
+            Community, Community.id == Grid.community_id).where(Grid.id.in_(ids)))
+    return {gid: (name or "", parent or "") for gid, name, parent in rows}
 
 
 def breakdown(kind: str, start: date | None, end: date | None) -> list[dict]:
     """Hours, points and volunteers by team, community, grid or category, biggest first."""
-    volunteer = aliased(User)
-    minutes = sa.func.sum(HourRecord.minutes)
-    measures = [minutes.label("minutes"), sa.func.sum(HourRecord.points).label("points"),
-                sa.func.count(sa.distinct(HourRecord.volunteer_id)).label("volunteers")]
-    base = sa.select().select_from(HourRecord).where(*_approved(start, end))
-    if kind == "team":
-        stmt = base.add_columns(Team.name, sa.null(), *measures).join(
-            Activity, Activity.id == HourRecord.activity_id).join(Team, Team.id == Activity.team_id
-        ).group_by(Team.id, Team.name)
-    elif kind == "category":
-        stmt = base.add_columns(Activity.category, sa.null(), *measures).join(
-            Activity, Activity.id == HourRecord.activity_id).group_by(Activity.category)
-    elif kind == "community":
-        stmt = base.add_columns(Community.name, sa.null(), *measures).join(
-            volunteer, volunteer.id == HourRecord.volunteer_id).outerjoin(
-            Community, Community.id == volunteer.community_id).group_by(Community.id, Community.name)
-    elif kind == "grid":
-        stmt = base.add_columns(Grid.name, Community.name, *measures).join(
-            volunteer, volunteer.id == HourRecord.volunteer_id).outerjoin(
-            Grid, Grid.id == volunteer.grid_id).outerjoin(Community, Community.id == Grid.community_id
-        ).group_by(Grid.id, Grid.name, Community.name)
-    else:
+    if kind not in BREAKDOWNS:
         raise ValueError(kind)
-    rows = db.session.execute(stmt.order_by(minutes.desc())).all()
-    return [{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
-             "points": int(p), "volunteers": v} for name, parent, m, p, v in rows]
-
-
-def _bucket(column, bounds: list) -> sa.Case:
-    """Index of the [bounds[i], bounds[i+1]) interval that column falls in."""
-    return sa.case(*[(column < bound, i) for i, bound in enumerate(bounds[1:-1])], else_=len(bounds) - 2)
+    rows = db.session.execute(
+        sa.select(HoursStat.group_id, HoursStat.category, HoursStat.minutes, HoursStat.points,
+                  HoursStat.volunteers)
+        .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind, HoursStat.records > 0)
+        .order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category)
+    ).all()
+    names = {} if kind == "category" else _group_names(kind, [r.group_id for r in rows if r.group_id])
+    out = []
+    for group_id, category, m, p, v in rows:
+        name, parent = (category, "") if kind == "category" else names.get(group_id, ("", ""))
+        out.append({"name": name, "parent": parent, "minutes": int(m), "hours": hours(m),
+                    "points": int(p), "volunteers": int(v)})
+    return out
 
 
 def monthly_trend(today: date, months: int = 12) -> list[dict]:
     """The last `months` Shanghai months: approved hours, points issued and points redeemed."""
-    firsts = [add_months(today, -months + 1 + i) for i in range(months + 1)]
-    moments = [shanghai_month_bounds(day)[0] for day in firsts]
-    out = [{"month": day.strftime("%Y-%m"), "minutes": 0, "issued": 0, "redeemed": 0} for day in firsts[:-1]]
-
-    served = sa.select(_bucket(HourRecord.service_date, firsts).label("b"), HourRecord.minutes.label("m")).where(
-        *_approved(firsts[0], firsts[-1])).subquery()
-    for bucket, minutes in db.session.execute(
-            sa.select(served.c.b, sa.func.sum(served.c.m)).group_by(served.c.b)):
-        out[bucket]["minutes"] = int(minutes)
-
-    for issued, redeemed, bucket in db.session.execute(_ledger_by_month(moments)):
-        out[bucket]["issued"], out[bucket]["redeemed"] = int(issued), int(redeemed)
-    for row in out:
+    firsts = [add_months(today, -months + 1 + i) for i in range(months)]
+    keys = [month_key(day) for day in firsts]
+    out = {key: {"month": day.strftime("%Y-%m"), "minutes": 0, "issued": 0, "redeemed": 0}
+           for key, day in zip(keys, firsts, strict=True)}
+    for period, minutes, points in db.session.execute(
+            sa.select(HoursStat.period, HoursStat.minutes, HoursStat.points).where(
+                HoursStat.period.in_(keys), HoursStat.dim == "total", HoursStat.group_id == 0,
+                HoursStat.category == "")):
+        out[period]["minutes"], out[period]["issued"] = int(minutes), int(points)
+    for month, issued, redeemed in db.session.execute(
+            sa.select(LedgerStat.month, ISSUED_NOT_FOR_HOURS, REDEEMED)
+            .where(LedgerStat.month.between(keys[0], keys[-1])).group_by(LedgerStat.month)):
+        if month in out:
+            out[month]["issued"] += int(issued)
+            out[month]["redeemed"] = int(redeemed)
+    rows = list(out.values())
+    for row in rows:
         row["hours"] = hours(row["minutes"])
-    return out
-
-
-def _ledger_by_month(moments: list) -> sa.Select:
-    """(issued, redeemed, bucket) per month, both net of their reversals."""
-    t, original = Transfer, aliased(Transfer)
-    rows = sa.select(
-        _bucket(t.created_at, moments).label("b"),
-        sa.case((sa.and_(t.debit_account_id == ISSUER_ACCOUNT_ID, t.kind != "reversal"), t.amount),
-                (sa.and_(t.credit_account_id == ISSUER_ACCOUNT_ID, t.kind == "reversal"), -t.amount),
-                else_=0).label("issued"),
-        sa.case((t.kind == "redemption", t.amount),
-                (sa.and_(t.kind == "reversal", original.kind == "redemption"), -t.amount),
-                else_=0).label("redeemed"),
-    ).select_from(t).outerjoin(original, original.id == t.reverses_id).where(
-        t.created_at >= moments[0], t.created_at < moments[-1]).subquery()
-    return sa.select(sa.func.sum(rows.c.issued), sa.func.sum(rows.c.redeemed), rows.c.b).group_by(rows.c.b)
+    return rows
 
 
 def low_stock(threshold: int = LOW_STOCK, limit: int = 100) -> list[dict]:
@@ -210,16 +200,21 @@ class HonourEntry:
     hours: Decimal
 
 
+def honour_roll_stmt(period: int, limit: int) -> sa.Select:
+    """Top volunteers of a period from the rank index; opted-out and inactive people skipped."""
+    return (
+        sa.select(User.id, User.name, Community.name, HoursPresence.minutes)
+        .select_from(HoursPresence)
+        .join(User, User.id == HoursPresence.volunteer_id)
+        .outerjoin(Community, Community.id == User.community_id)
+        .where(HoursPresence.period == period, HoursPresence.dim == "total", HoursPresence.minutes > 0,
+               User.honour_roll_opt_out.is_(False), User.active.is_(True))
+        .order_by(HoursPresence.minutes.desc(), HoursPresence.volunteer_id).limit(limit)
+    )
+
+
 def honour_roll(start: date | None, end: date | None, limit: int = 10) -> list[HonourEntry]:
     """Top volunteers by approved hours; opted-out and inactive people left out; names masked."""
-    minutes = sa.func.sum(HourRecord.minutes)
-    rows = db.session.execute(
-        sa.select(User.id, User.name, Community.name, minutes)
-        .join(User, User.id == HourRecord.volunteer_id)
-        .outerjoin(Community, Community.id == User.community_id)
-        .where(*_approved(start, end), User.honour_roll_opt_out.is_(False), User.active.is_(True))
-        .group_by(User.id, User.name, Community.name)
-        .order_by(minutes.desc(), User.id).limit(limit)
-    ).all()
+    rows = db.session.execute(honour_roll_stmt(summary_period(start, end), limit)).all()
     return [HonourEntry(rank, mask_name(name), community or "", hours(m))
             for rank, (_, name, community, m) in enumerate(rows, start=1)]

@@ -1,6 +1,6 @@
 """Reports: the admin dashboard, CSV exports of each of its tables, the public honour roll."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -122,3 +122,12 @@ def honour():
     response = render_template("reports/honour.html", entries=entries, year=today.year)
     headers = {"Cache-Control": "public, max-age=300", "Vary": "Cookie, Accept-Language"}
     return response, 200, headers
+
+
+def favicon():
+    """/favicon.ico for every page (browsers ask for it at the root), cached for a week."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600,
+                               mimetype="image/vnd.microsoft.icon")
+
+
+bp.record_once(lambda state: state.app.add_url_rule("/favicon.ico", "reports.favicon", favicon))

@@ -11,7 +11,7 @@ from accounts.models import Community, Grid, User
 from core.db import run_write
 from core.templating import NAV
 from extensions import db
-from points import ledger
+from points import ledger, stats
 from points.models import Activity, DifficultyLevel, HourRecord, PointsRule, Team
 from redemption.models import Item, Store
 
@@ -86,6 +86,8 @@ def make_hours(app, activity_id: int, volunteer_id: int, logged_by_id: int, minu
                                      key=f"hours:{record.id}", body_hash=ledger.request_hash(record.id),
                                      actor_id=logged_by_id, memo="", source_type="hour_records",
                                      source_id=record.id)
+            if status == "approved":  # as points/hours.py does at approval
+                stats.hours_changed([stats.HoursDelta(volunteer_id, activity_id, day, minutes, points, +1)])
             return record.id
         return run_write(work)
 

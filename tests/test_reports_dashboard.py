@@ -90,7 +90,9 @@ def test_dashboard_numbers_match_the_data(app, web, street):
     assert stat(html, "volunteers") == "3"
     assert stat(html, "month-hours") == "4.5"
     assert stat(html, "year-hours") == "4.5"
-    assert stat(html, "month-points") == "145"  # posted this month, whatever the service date
+    # Points count in the service month, like hours (issue 9 item 10): last December's 100
+    # points are not this month's, though they were posted this month.
+    assert stat(html, "month-points") == "45"
     assert stat(html, "issued") == "145"
     assert stat(html, "redeemed") == "12"       # the voided redemption does not count
     assert stat(html, "outstanding") == "133"     # what residents still hold: issued − redeemed
@@ -118,10 +120,11 @@ def test_monthly_trend_buckets_by_shanghai_month(app, street):
     with app.app_context():
         trend = queries.monthly_trend(today)
     assert len(trend) == 12 and trend[-1]["month"] == today.strftime("%Y-%m")
-    assert trend[-1]["minutes"] == 270 and trend[-1]["issued"] == 145 and trend[-1]["redeemed"] == 12
+    # issued by service month (the 100 points of last December's service count there)
+    assert trend[-1]["minutes"] == 270 and trend[-1]["issued"] == 45 and trend[-1]["redeemed"] == 12
     december = [row for row in trend if row["month"] == f"{today.year - 1}-12"]
     if december:  # inside the window unless today is in December
-        assert december[0]["minutes"] == 600
+        assert december[0]["minutes"] == 600 and december[0]["issued"] == 100
     assert sum(row["minutes"] for row in trend) == 270 + (600 if december else 0)
 
 

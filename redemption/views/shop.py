@@ -1,4 +1,4 @@
-"""What residents see: the catalogue of every store, and the item photos."""
+"""What residents see: the catalogue, one store at a time, and the item photos."""
 
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, send_from_directory
@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 
 from extensions import db
 from points import ledger
+from redemption import catalogue as catalogue_reads
 from redemption import services
-from redemption.models import Item, Store
+from redemption.models import Item
 from redemption.photos import photo_path
 from redemption.views.blueprint import bp, parse_id
 
@@ -17,23 +18,17 @@ PHOTO_MAX_AGE = 365 * 24 * 3600
 @bp.get("/catalogue")
 @login_required
 def catalogue():
-    """Per store, the items on sale with photo, price, stock, monthly limit and what is left of it."""
-    stores = list(db.session.execute(
-        sa.select(Store).where(Store.active.is_(True)).order_by(Store.name)
-    ).scalars())
+    """One store at a time, a page of its items with photo, price, stock and what the monthly limit leaves."""
+    stores = catalogue_reads.open_stores()
     chosen = parse_id(request.args.get("store"))
-    shown = [s for s in stores if s.id == chosen] or stores
-    items = list(db.session.execute(
-        sa.select(Item).where(Item.store_id.in_([s.id for s in shown]), Item.active.is_(True))
-        .order_by(Item.category, Item.name)
-    ).scalars()) if shown else []
+    shown = next((s for s in stores if s.id == chosen), stores[0] if stores else None)
+    raw_page = request.args.get("page", "1")
+    page_number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6 else 1
+    page = catalogue_reads.catalogue_page(shown.id, max(page_number, 1)) if shown else None
+    items = list(page.items) if page else []
     allowance = services.monthly_allowance(current_user.id, [i.id for i in items]) if items else {}
-    by_store = {s.id: [] for s in shown}
-    for item in items:
-        by_store[item.store_id].append(item)
     return render_template(
-        "redemption/catalogue.html", stores=stores, shown=shown, by_store=by_store, allowance=allowance,
-        chosen=chosen if len(shown) == 1 and len(stores) > 1 else None,
+        "redemption/catalogue.html", stores=stores, shown=shown, items=items, page=page, allowance=allowance,
         balance=ledger.user_balance(current_user.id),
     )
 
