@@ -81,11 +81,10 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
-    import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
-
     # Import every model so metadata is complete for migrations and queries.
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
+    import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
