@@ -68,7 +68,7 @@ def _fast_path_applies() -> bool:
     return sorted(_event_payload(probe)) == FAST_KEYS
 
 
-def walk_chain(batch: int = 20_000) -> ChainWalk:
+def walk_chain(genesis: str = GENESIS_HASH, batch: int = 20_000) -> ChainWalk:
     """Check every event's id sequence, link and hash, first to last; stop at the first break."""
     table = AuditEvent.__table__
     stmt = sa.select(table.c.id, table.c.at, table.c.actor_id, table.c.address, table.c.action,
@@ -76,7 +76,7 @@ def walk_chain(batch: int = 20_000) -> ChainWalk:
                      table.c.prev_hash, table.c.hash).order_by(table.c.id)
     names = column_names(stmt)
     fast = _fast_path_applies()
-    prev_hash, expected_id, checked = GENESIS_HASH, 1, 0
+    prev_hash, expected_id, checked = genesis, 1, 0
     for rows in stream_tuples(stmt, batch):
         for row in rows:
             event_id, at, actor_id, address, action, subject_type, subject_id, before, after, link, stored = row

@@ -111,7 +111,7 @@ def verify_chain(batch: int = 20_000) -> ChainReport:
     """Walk every event in id order, re-computing each hash and link (raw rows: audit/chain_check.py)."""
     from audit.chain_check import walk_chain
 
-    walk = walk_chain(batch)
+    walk = walk_chain(GENESIS_HASH, batch)
     if not walk.ok:
         return ChainReport(False, walk.checked, walk.broken_id, walk.reason)
     head = db.session.get(AuditHead, 1)

@@ -44,9 +44,7 @@ def check_store() -> Section:
     import sqlalchemy as sa
 
     from extensions import db
-    from redemption.models import Item, StockMovement
-
-    from redemption.models import Redemption, RedemptionLine
+    from redemption.models import Item, Redemption, RedemptionLine, StockMovement
 
     items, movements, redemptions, lines = (
         db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
