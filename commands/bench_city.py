@@ -83,6 +83,8 @@ class Names:
         self.given = list(Provider.first_names)
         self.taken: set[str] = set()
         self.cards: set[str] = set()
+        self.pinyin: dict[str, tuple[str, str]] = {}
+        self.suffix: dict[str, int] = {}
 
     def name(self) -> str:
         surname = self.rng.choices(self.surnames, self.weights)[0]
@@ -90,13 +92,17 @@ class Names:
 
     def username(self, name: str) -> tuple[str, str]:
         """(unique pinyin username, initials for the counter's search)."""
-        syllables = lazy_pinyin(name)
-        base = "".join(ch for ch in "".join(syllables).lower() if ch.isascii() and ch.isalnum())[:30] or "user"
-        candidate, n = base, 2
+        if name not in self.pinyin:  # ~50,000 distinct names: pinyin once each
+            base = "".join(ch for ch in "".join(lazy_pinyin(name)).lower() if ch.isascii() and ch.isalnum())
+            initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()[:40]
+            self.pinyin[name] = (base[:30] or "user", initials)
+        base, initials = self.pinyin[name]
+        candidate, n = base, self.suffix.get(base, 2)
         while candidate in self.taken:
             candidate, n = f"{base}{n}", n + 1
+        self.suffix[base] = n
         self.taken.add(candidate)
-        return candidate, "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()[:40]
+        return candidate, initials
 
     def card(self) -> str:
         while True:

@@ -124,11 +124,14 @@ def bench_data_command(residents: int, activities: int, hours: int, redemptions:
     writer = BulkWriter()
     ledger, chain = Ledger(writer), Chain(writer)
     ledger.open(1)  # the street office's issuing account, seeded by the migrations
+    indexes = writer.drop_indexes()
     city = build_city(writer, ledger, chain, rng, residents=residents, start=start,
                       password_hash=hash_password(DEMO_PASSWORD))
     timeline = Timeline(writer, ledger, chain, rng, city, setup=setup)
     timeline.run(days=DAYS, last_day=last_day, activities=activities, hours=hours, redemptions=redemptions)
     writer.flush()
+    click.echo(f"Rebuilding {len(indexes)} indexes…")
+    writer.create_indexes(indexes)
     click.echo("Writing account sums, stock and the audit head…")
     writer.update_many("accounts", "id", ledger.final_sums())
     writer.update_many("items", "id", [{"id": item_id, "stock": stock} for item_id, stock in timeline.stock.items()])

@@ -27,8 +27,11 @@ MINUTES = [60, 90, 120, 120, 150, 180, 240, 300, 480]
 
 
 def _snapshot(rec: dict) -> dict:
-    return {key: rec[key] for key in ("activity_id", "volunteer_id", "minutes", "service_date", "points",
-                                      "points_per_hour", "multiplier", "rule_version", "status", "reason")}
+    """points.hours.record_snapshot's fields; the day and multiplier already as canonical_json writes them."""
+    snapshot = {key: rec[key] for key in ("activity_id", "volunteer_id", "minutes", "points", "points_per_hour",
+                                          "rule_version", "status", "reason")}
+    snapshot["service_date"], snapshot["multiplier"] = rec["day_text"], rec["multiplier_text"]
+    return snapshot
 
 
 class Timeline:
@@ -126,7 +129,7 @@ class Timeline:
                    "points_per_hour": self.points_per_hour, "multiplier": multiplier, "rule_version": self.rule_id,
                    "status": "pending", "note": "", "logged_by_id": logger, "logged_at": at, "decided_by_id": None,
                    "decided_at": None, "reason": None, "transfer_id": None, "reversal_transfer_id": None,
-                   "title": title}
+                   "title": title, "day_text": day.isoformat(), "multiplier_text": str(multiplier)}
             self.chain.record("hours.logged", actor_id=logger, subject_type="hour_records", subject_id=rec["id"],
                               at=at, after=_snapshot(rec))
             decide_on = index + rng.randint(1, 4) if rng.random() > 0.005 else days  # a few wait for ever
@@ -136,7 +139,8 @@ class Timeline:
         return logged
 
     def _write_record(self, rec: dict) -> None:
-        rec.pop("title", None)
+        for helper in ("title", "day_text", "multiplier_text"):
+            rec.pop(helper, None)
         self.w.add("hour_records", rec)
 
     def _decide(self, index: int, at) -> None:

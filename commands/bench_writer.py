@@ -36,8 +36,11 @@ TABLE_ORDER = (
 class BulkWriter:
     """Buffered inserts with explicit ids, flushed in TABLE_ORDER and committed per flush."""
 
+    @property
+    def connection(self) -> sa.Connection:
+        return db.session.connection()  # the session's, in its current transaction
+
     def __init__(self):
-        self.connection = db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         self.tables = db.metadata.tables
         self.buffers: dict[str, list[dict]] = {name: [] for name in TABLE_ORDER}
@@ -74,7 +77,6 @@ class BulkWriter:
                 self.buffers[name] = []
         self.pending = 0
         db.session.commit()
-        self.connection = db.session.connection()
         seconds = time.perf_counter() - self.started
         click.echo(f"  … {self.written:,} rows written in {seconds:.0f} s ({self.written / seconds:,.0f} rows/s)")
 
@@ -111,6 +113,9 @@ class BulkWriter:
     def update_many(self, name: str, key: str, rows: list[dict]) -> None:
         """UPDATE name SET … WHERE key = … for each row (final sums and stock)."""
         table = self.tables[name]
+        if self.postgres and rows:
+            self._update_from_copy(table, key, rows)
+            return
         values = {column: sa.bindparam(f"new_{column}") for column in rows[0] if column != key} if rows else {}
         stmt = table.update().where(table.c[key] == sa.bindparam(f"by_{key}")).values(values)
         for start in range(0, len(rows), FLUSH_ROWS):
@@ -118,7 +123,40 @@ class BulkWriter:
                      for row in rows[start:start + FLUSH_ROWS]]
             self.connection.execute(stmt, chunk)
             db.session.commit()
-            self.connection = db.session.connection()
+
+    def _update_from_copy(self, table: sa.Table, key: str, rows: list[dict]) -> None:
+        """PostgreSQL: COPY the new values into a temporary table, then one UPDATE … FROM."""
+        columns = list(rows[0])
+        scratch = f"bench_{table.name}_new"
+        driver = self.connection.connection.driver_connection
+        cursor = driver.cursor()
+        cursor.execute(f'CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS '
+                       f'SELECT {", ".join(columns)} FROM "{table.name}" WITH NO DATA')
+        with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row.values()))
+        assignments = ", ".join(f"{column} = {scratch}.{column}" for column in columns if column != key)
+        cursor.execute(f'UPDATE "{table.name}" SET {assignments} FROM {scratch} '
+                       f'WHERE "{table.name}".{key} = {scratch}.{key}')
+        cursor.close()
+        db.session.commit()
+
+    def drop_indexes(self) -> list[sa.Index]:
+        """Drop the secondary indexes of the tables loaded here: one sorted build at the end beats
+        millions of random inserts into them. Primary keys and unique constraints stay."""
+        dropped = []
+        for name in TABLE_ORDER:
+            for index in sorted(self.tables[name].indexes, key=lambda index: index.name):
+                self.connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{index.name}"')
+                dropped.append(index)
+        db.session.commit()
+        return dropped
+
+    def create_indexes(self, indexes: list[sa.Index]) -> None:
+        for index in indexes:
+            click.echo(f"  index {index.name}")
+            index.create(self.connection)
+            db.session.commit()
 
     def reset_sequences(self) -> None:
         """PostgreSQL: move each id sequence past the ids written here."""
