@@ -53,6 +53,17 @@ def _number(value) -> str:
     return "null" if value is None else str(int(value))
 
 
+def fast_event_hash(prev_hash: str, row: tuple) -> str:
+    """event_hash of a raw (id, at, actor_id, address, action, subject_type, subject_id, before, after) row."""
+    event_id, at, actor_id, address, action, subject_type, subject_id, before, after = row[:9]
+    payload = (
+        f'{{"action":{_text(action)},"actor_id":{_number(actor_id)},"address":{_text(address)},'
+        f'"after":{_text(after)},"at":"{_iso_at(at)}","before":{_text(before)},"id":{event_id},'
+        f'"subject_id":{_number(subject_id)},"subject_type":{_text(subject_type)}}}'
+    )
+    return sha256((prev_hash + payload).encode()).hexdigest()
+
+
 def _slow_hash(prev_hash: str, names: list[str], row: tuple) -> str:
     """event_hash itself, on the raw row turned back into typed fields."""
     fields = dict(zip(names, row, strict=True))
@@ -79,20 +90,12 @@ def walk_chain(genesis: str = GENESIS_HASH, batch: int = 20_000) -> ChainWalk:
     prev_hash, expected_id, checked = genesis, 1, 0
     for rows in stream_tuples(stmt, batch):
         for row in rows:
-            event_id, at, actor_id, address, action, subject_type, subject_id, before, after, link, stored = row
+            event_id, link, stored = row[0], row[9], row[10]
             if event_id != expected_id:
                 return ChainWalk(False, checked, expected_id - 1, prev_hash, expected_id, "event missing")
             if link != prev_hash:
                 return ChainWalk(False, checked, expected_id - 1, prev_hash, event_id, "link broken")
-            if fast:
-                payload = (
-                    f'{{"action":{_text(action)},"actor_id":{_number(actor_id)},"address":{_text(address)},'
-                    f'"after":{_text(after)},"at":"{_iso_at(at)}","before":{_text(before)},"id":{event_id},'
-                    f'"subject_id":{_number(subject_id)},"subject_type":{_text(subject_type)}}}'
-                )
-                computed = sha256((prev_hash + payload).encode()).hexdigest()
-            else:
-                computed = stored + "?"
+            computed = fast_event_hash(prev_hash, row) if fast else stored + "?"
             if computed != stored and _slow_hash(prev_hash, names, row) != stored:
                 return ChainWalk(False, checked, expected_id - 1, prev_hash, event_id, "hash mismatch")
             prev_hash, expected_id = stored, event_id + 1

@@ -18,7 +18,26 @@ from flask.cli import with_appcontext
 
 DEFAULT_SEED = 2024
 DAYS = 730  # about two years of activity, ending today
-POSITIVE = click.IntRange(0, 10_000_000)
+
+
+class Count(click.ParamType):
+    """A whole number written in ASCII digits only (int() would take '１２', '1_000' and ' 5'), within bounds."""
+
+    name = "count"
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value)
+        if not (text.isascii() and text.isdigit() and len(text) <= 19) or not self.low <= int(text) <= self.high:
+            self.fail(f"{text!r} is not a whole number from {self.low} to {self.high}.", param, ctx)
+        return int(text)
+
+
+POSITIVE = Count(0, 10_000_000)
 
 
 def _refusal() -> str | None:
@@ -95,11 +114,11 @@ def _print_sign_ins(city, ledger, password: str) -> None:
 
 @click.command("bench-data")
 @with_appcontext
-@click.option("--residents", default=330_000, show_default=True, type=click.IntRange(10, 10_000_000))
+@click.option("--residents", default=330_000, show_default=True, type=Count(10, 10_000_000))
 @click.option("--activities", default=100_000, show_default=True, type=POSITIVE)
 @click.option("--hours", default=1_000_000, show_default=True, type=POSITIVE, help="Hour records to log.")
 @click.option("--redemptions", default=200_000, show_default=True, type=POSITIVE)
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(0, 2**63 - 1))
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=Count(0, 2**63 - 1))
 def bench_data_command(residents: int, activities: int, hours: int, redemptions: int, seed: int):
     """Fill an EMPTY database with a city (bulk inserts); `verify` passes afterwards."""
     from accounts.passwords import hash_password

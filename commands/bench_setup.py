@@ -74,10 +74,14 @@ def build_city(w: BulkWriter, ledger: Ledger, chain: Chain, rng: random.Random, 
 
     city.first_resident = w.next_ids["users"]
     city.first_resident_account = w.next_ids["accounts"]
+    # the known sign-ins live in the first community and join its first team
+    known = {0: "lead"} | {n * len(city.communities): f"resident{n}" for n in range(1, KNOWN_RESIDENTS + 1)}
     for index in range(residents):
         community_id = city.communities[index % len(city.communities)]
         user_id = _user(w, chain, names, at(), roles=("resident",), actor_id=admin, community_id=community_id,
-                        grid_id=rng.choice(grids[community_id]), **hashed)
+                        grid_id=rng.choice(grids[community_id]), username=known.get(index), **hashed)
+        if index in known:
+            city.usernames[user_id] = known[index]
         _account(w, ledger, at(), kind="resident", user_id=user_id)
         city.resident_community.append(community_id)
     _teams(w, chain, rng, city, at)
@@ -100,10 +104,10 @@ def _teams(w: BulkWriter, chain: Chain, rng: random.Random, city: City, at) -> N
         name = f"{brand}第{number // len(TEAM_BRANDS) + 1}分队" if number >= len(TEAM_BRANDS) else brand
         team_id = w.new_id("teams")
         chosen = rng.sample(pool, min(len(pool), rng.randint(25, 115)))
-        leads, members = chosen[:rng.randint(1, 2)], chosen
-        if number == 0:
-            city.usernames.update({leads[0]: "lead"})
-            city.usernames.update({m: f"resident{n}" for n, m in enumerate(chosen[2:2 + KNOWN_RESIDENTS], 1)})
+        if number == 0:  # "lead" leads it, resident1 … resident5 volunteer in it
+            first = [user_id for user_id in sorted(city.usernames) if user_id >= city.first_resident]
+            chosen = first + [user_id for user_id in chosen if user_id not in first]
+        leads, members = chosen[:1 if number == 0 else rng.randint(1, 2)], chosen
         w.add("teams", {"id": team_id, "name": name, "community_id": community_id, "created_at": at()})
         for user_id in members:
             w.add("team_members", {"team_id": team_id, "user_id": user_id, "is_lead": user_id in leads,

@@ -128,7 +128,7 @@ def _overdraft_problems(limit: int) -> list[str]:
     return problems
 
 
-def _fast_checksum(row: tuple) -> str:
+def fast_checksum(row: tuple) -> str:
     """transfer_checksum's bytes built straight from the raw columns (see audit/chain_check.py).
 
     Columns in FAST_FIELDS order; text through json's own encoder, numbers as digits."""
@@ -154,7 +154,7 @@ def _checksum_problems(limit: int) -> list[str]:
     for rows in stream_tuples(stmt, CHECKSUM_BATCH):
         for row in rows:
             stored = row[checksum_at]
-            if _fast_checksum(row) == stored:
+            if fast_checksum(row) == stored:
                 continue
             fields = SimpleNamespace(**dict(zip(names, row, strict=True)))
             if transfer_checksum(fields) == stored:
