@@ -7,9 +7,7 @@ Each row is written with the audit event the service would have recorded, by the
 import random
 from datetime import timedelta
 
-from commands.bench_city import (
-    ACTIVITIES, GOODS, GRIDS, TEAM_BRANDS, City, Names, community_names,
-)
+from commands.bench_city import ACTIVITIES, GOODS, GRIDS, TEAM_BRANDS, City, Names, community_names
 from commands.bench_writer import BulkWriter, Chain, Ledger
 
 KNOWN_RESIDENTS = 5  # resident1 … resident5: volunteers of the first team, for the benchmark
