@@ -45,21 +45,17 @@ def _iso_at(value) -> str:
     return _default(value)
 
 
-def _text(value) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _number(value) -> str:
-    return "null" if value is None else str(int(value))
-
-
 def fast_event_hash(prev_hash: str, row: tuple) -> str:
     """event_hash of a raw (id, at, actor_id, address, action, subject_type, subject_id, before, after) row."""
     event_id, at, actor_id, address, action, subject_type, subject_id, before, after = row[:9]
+    text = encode_basestring  # None checks inline: this runs millions of times
     payload = (
-        f'{{"action":{_text(action)},"actor_id":{_number(actor_id)},"address":{_text(address)},'
-        f'"after":{_text(after)},"at":"{_iso_at(at)}","before":{_text(before)},"id":{event_id},'
-        f'"subject_id":{_number(subject_id)},"subject_type":{_text(subject_type)}}}'
+        f'{{"action":{text(action)},"actor_id":{"null" if actor_id is None else int(actor_id)},'
+        f'"address":{"null" if address is None else text(address)},'
+        f'"after":{"null" if after is None else text(after)},"at":"{_iso_at(at)}",'
+        f'"before":{"null" if before is None else text(before)},"id":{event_id},'
+        f'"subject_id":{"null" if subject_id is None else int(subject_id)},'
+        f'"subject_type":{"null" if subject_type is None else text(subject_type)}}}'
     )
     return sha256((prev_hash + payload).encode()).hexdigest()
 
