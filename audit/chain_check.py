@@ -78,9 +78,10 @@ def _fast_path_applies() -> bool:
 def walk_chain(genesis: str = GENESIS_HASH, batch: int = 20_000) -> ChainWalk:
     """Check every event's id sequence, link and hash, first to last; stop at the first break."""
     table = AuditEvent.__table__
-    stmt = sa.select(table.c.id, table.c.at, table.c.actor_id, table.c.address, table.c.action,
-                     table.c.subject_type, table.c.subject_id, table.c.before, table.c.after,
-                     table.c.prev_hash, table.c.hash).order_by(table.c.id)
+    first = ("id", "at", "actor_id", "address", "action", "subject_type", "subject_id", "before", "after",
+             "prev_hash", "hash")
+    others = [column for column in table.columns if column.key not in first]  # for the slow path
+    stmt = sa.select(*[table.c[key] for key in first], *others).order_by(table.c.id)
     names = column_names(stmt)
     fast = _fast_path_applies()
     prev_hash, expected_id, checked = genesis, 1, 0

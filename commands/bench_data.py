@@ -94,8 +94,6 @@ def _rebuild_derived() -> list[str]:
 
 
 def _print_sign_ins(city, ledger, password: str) -> None:
-    import sqlalchemy as sa
-
     from accounts.models import User
     from extensions import db
 
