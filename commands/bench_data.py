@@ -80,7 +80,8 @@ def _rebuild_derived() -> list[str]:
     from extensions import db
 
     done = []
-    for module_name, function_name in (("points.stats", "rebuild"), ("points.hours", "rebuild_day_minutes")):
+    for module_name, function_name in (("points.stats", "rebuild"), ("points.hours", "rebuild_day_minutes"),
+                                          ("redemption.usage", "rebuild_month_usage")):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

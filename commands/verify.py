@@ -78,6 +78,14 @@ def check_stats() -> Section:
                    [f"stats: {problem}" for problem in verify_stats()])
 
 
+def check_month_usage() -> Section:
+    """The monthly-limit guard rows against the completed redemptions."""
+    from redemption.usage import verify_month_usage
+
+    return Section("monthly usage", "monthly limit counters agree with the redemptions",
+                   [f"monthly usage: {problem}" for problem in verify_month_usage()])
+
+
 def check_day_minutes() -> Section:
     """The per-person, per-day minutes guard (the 24-hour cap) against the hour records."""
     from points.day_minutes import verify_day_minutes
@@ -94,7 +102,8 @@ def verify_command(show_all: bool):
     from extensions import db
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    sections = [check_ledger(), check_store(), check_audit(), check_stats(), check_day_minutes()]
+    sections = [check_ledger(), check_store(), check_audit(), check_stats(), check_day_minutes(),
+                check_month_usage()]
     db.session.rollback()
     seconds = max(time.perf_counter() - started, 1e-6)
     cpu_seconds = max(time.process_time() - cpu_started, 1e-6)  # this process alone: steadier on a busy machine

@@ -1,0 +1,54 @@
+"""The monthly-limit guard rows (item_month_usage) rebuilt or checked from the redemptions.
+
+Each row is what a resident took of an item in one Shanghai month, counting completed
+redemptions only: redemptions add to it, voids give it back, and this proves the two agree.
+"""
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from extensions import db
+from redemption.models import ItemMonthUsage, Redemption, RedemptionLine
+from redemption.requests import usage_month
+
+BATCH = 5000
+
+
+def _expected() -> Counter:
+    usage: Counter = Counter()
+    rows = db.session.execute(
+        sa.select(Redemption.resident_id, RedemptionLine.item_id, Redemption.created_at, RedemptionLine.quantity)
+        .join(RedemptionLine, RedemptionLine.redemption_id == Redemption.id)
+        .where(Redemption.status == "completed").execution_options(yield_per=BATCH)
+    )
+    for resident_id, item_id, created_at, quantity in rows:
+        usage[(resident_id, item_id, usage_month(created_at))] += quantity
+    return usage
+
+
+def rebuild_month_usage() -> None:
+    """Replace every guard row with the sums of completed redemptions (bulk loads call it; commits)."""
+    usage = _expected()
+    db.session.execute(sa.delete(ItemMonthUsage))
+    batch = [{"resident_id": r, "item_id": i, "month": m, "quantity": q} for (r, i, m), q in usage.items()]
+    for start in range(0, len(batch), BATCH):
+        db.session.execute(sa.insert(ItemMonthUsage), batch[start:start + BATCH])
+    db.session.commit()
+
+
+def verify_month_usage(limit: int = 50) -> list[str]:
+    """Guard rows that disagree with the completed redemptions ([] when all agree)."""
+    expected = _expected()
+    stored = {(r, i, m): q for r, i, m, q in db.session.execute(
+        sa.select(ItemMonthUsage.resident_id, ItemMonthUsage.item_id, ItemMonthUsage.month,
+                  ItemMonthUsage.quantity))}
+    problems = []
+    for key in sorted(set(expected) | {k for k, q in stored.items() if q}):
+        if expected.get(key, 0) != stored.get(key, 0):
+            resident_id, item_id, month = key
+            problems.append(f"monthly usage of item {item_id} by person {resident_id} in {month}: "
+                            f"stored {stored.get(key, 0)}, redemptions say {expected.get(key, 0)}")
+            if len(problems) >= limit:
+                break
+    return problems
