@@ -58,8 +58,8 @@ test-fast: $(VENV)/.dev-installed  ## SQLite only, no browser: the quick inner l
 lint: $(VENV)/.dev-installed  ## ruff
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.dev-installed postgres  ## redemption throughput, 1 and 4 gunicorn workers → docs/BENCHMARKS.md
-	$(BIN)/python bench/redeem_throughput.py
+bench: $(VENV)/.dev-installed postgres  ## wrk on the city, SQLite and PostgreSQL → docs/benchmarks.md (BENCH_SCALE=small: quick)
+	$(BIN)/python bench/run.py
 
 clean:  ## remove caches and test output (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache test-results
