@@ -55,9 +55,10 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
-def create_app() -> Flask:
+def create_app(database_url: str | None = None) -> Flask:
     app = Flask(__name__)
-    engine = make_engine(os.environ["DATABASE_URL"])
+    engine = make_engine(database_url or os.environ["DATABASE_URL"])
+    app.extensions["bare_engine"] = engine
 
     @app.get("/healthz")
     def healthz():

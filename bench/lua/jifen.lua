@@ -6,6 +6,7 @@
 --   WRK_THREADS  wrk's -t, so each thread takes its own share of the entries
 --   WRK_KEY      a prefix making every Idempotency-Key of this run new
 --   WRK_STORE, WRK_ITEM, WRK_MINUTES   redemption and hours bodies
+--   WRK_MAX      at most this many requests per thread (every run is bounded in count as well as time)
 -- log and approve use each entry once and stop their thread when its share runs out.
 -- done() prints one line "JSON {...}" with throughput, latency percentiles and answers by status.
 
@@ -38,6 +39,7 @@ function init(args)
   store = os.getenv("WRK_STORE") or "0"
   item = os.getenv("WRK_ITEM") or "0"
   minutes = os.getenv("WRK_MINUTES") or "30"
+  limit = tonumber(os.getenv("WRK_MAX") or "200000")
   cursor = tid + 1          -- 1-based, this thread's first entry
   sent = 0
   statuses = {}
@@ -68,6 +70,7 @@ end
 
 function request()
   sent = sent + 1
+  if sent > limit then wrk.thread:stop() end
   if mode == "get" then
     return wrk.format("GET", next_entry(true) or wrk.path, headers(false))
   elseif mode == "redeem" then
