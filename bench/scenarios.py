@@ -9,7 +9,7 @@ import urllib.parse
 
 from bench import fixture
 from bench.servers import ROOT, environment, get, post
-from bench.wrk import Load, Running, measure, run
+from bench.wrk import Load, Running, measure, median_of, run
 
 # name, who, path: GET pages and calls measured at light load and at saturation
 READS = [
@@ -39,14 +39,35 @@ def _checked(port: int, path: str, headers: dict) -> str | None:
     return None if status == 200 else f"answered {status}"
 
 
-def reads(cfg, port: int, bare_port: int, auth: dict, actors: dict, log) -> dict:
+def _report(log, name: str, level: str, result: dict) -> None:
+    log(f"  {name:<22} {level:<10} {result['per_second']:8.1f}/s  p50 {result['p50_ms']:7.1f} ms  "
+        f"p95 {result['p95_ms']:7.1f}  p99 {result['p99_ms']:7.1f}  {result['statuses']}")
+
+
+def floor(cfg, port: int, bare_port: int, auth: dict, log) -> dict:
+    """Jifen and the bare Flask app, runs interleaved (A B A B A B) so a busy moment hits both alike."""
     out = {}
-    floor = [
-        ("healthz", port, Load(path="/healthz")),
-        ("healthz (bare Flask)", bare_port, Load(path="/healthz")),
-        ("me (bearer)", port, Load(path="/api/v1/me", headers=headers_for("resident_token", auth))),
-        ("me (bare Flask)", bare_port, Load(path="/api/v1/me", headers=headers_for("resident_token", auth))),
-    ]
+    me = headers_for("resident_token", auth)
+    pairs = [("healthz", "healthz (bare Flask)", Load(path="/healthz")),
+             ("me (bearer)", "me (bare Flask)", Load(path="/api/v1/me", headers=me))]
+    for mine, bare, load in pairs:
+        out[mine], out[bare] = {}, {}
+        for level, connections in (("light", cfg.light), ("saturation", cfg.saturation)):
+            runs: dict = {mine: [], bare: []}
+            for target in (port, bare_port):
+                run(target, load, connections=connections, seconds=cfg.warmup)
+            for _ in range(cfg.repeats):
+                runs[mine].append(run(port, load, connections=connections, seconds=cfg.seconds))
+                runs[bare].append(run(bare_port, load, connections=connections, seconds=cfg.seconds))
+            for name in (mine, bare):
+                out[name][level] = median_of(runs[name])
+                _report(log, name, level, out[name][level])
+    return out
+
+
+def reads(cfg, port: int, bare_port: int, auth: dict, actors: dict, log) -> dict:
+    out = floor(cfg, port, bare_port, auth, log)
+    pages = []
     for name, who, path in READS:
         headers = headers_for(who, auth)
         if path is None:  # card lookups rotate over the city's cards
@@ -54,8 +75,8 @@ def reads(cfg, port: int, bare_port: int, auth: dict, actors: dict, log) -> dict
                         entries=[f"/api/v1/residents/by-card/{c}" for c in actors["cards"]])
         else:
             load = Load(path=path, headers=headers)
-        floor.append((name, port, load))
-    for name, target, load in floor:
+        pages.append((name, port, load))
+    for name, target, load in pages:
         problem = _checked(target, load.path, load.headers)
         if problem:
             log(f"  {name}: skipped, {problem}")
@@ -66,8 +87,7 @@ def reads(cfg, port: int, bare_port: int, auth: dict, actors: dict, log) -> dict
             result = measure(target, load, connections=connections, seconds=cfg.seconds, repeats=cfg.repeats,
                              warmup=cfg.warmup)
             out[name][level] = result
-            log(f"  {name:<22} {level:<10} {result['per_second']:8.1f}/s  p50 {result['p50_ms']:7.1f} ms  "
-                f"p95 {result['p95_ms']:7.1f}  p99 {result['p99_ms']:7.1f}  {result['statuses']}")
+            _report(log, name, level, result)
     return out
 
 
@@ -86,8 +106,6 @@ def _write_runs(cfg, port: int, make_load, slices: list[list] | None, count_tabl
             load = make_load(slices[index] if slices is not None else None)
             index += 1
             runs.append(run(port, load, connections=connections, seconds=cfg.seconds))
-        from bench.wrk import median_of
-
         result = median_of(runs)
         result["new_rows"] = fixture.count_rows(url, count_table) - before
         out[level] = result
