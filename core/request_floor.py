@@ -27,6 +27,7 @@ SESSIONLESS_PATHS = ("/healthz",)
 def lighten_requests(app: Flask) -> None:
     """Call last in create_app(), once every extension and blueprint is registered."""
     _lean_limiter(app)
+    _lean_login_hooks(app)
     _lean_security_headers(app)
     app.session_interface = SessionOnlyForPeople(app.session_interface)
 
@@ -69,6 +70,41 @@ def _lean_limiter(app: Flask) -> None:
     hooks = app.before_request_funcs.get(None, [])
     if not app_wide and limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+    # Its header and clean-up hooks matter only on requests a limit was checked on (they leave a context).
+    after = app.after_request_funcs.get(None, [])
+    for index, hook in enumerate(after):
+        if getattr(hook, "args", None) == (limiter,):  # functools.partial(Limiter.__inject_headers, limiter)
+            after[index] = _only_if_limited(hook)
+    teardown = app.teardown_request_funcs.get(None, [])
+    for index, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:
+            teardown[index] = _only_if_limited(hook)
+
+
+def _only_if_limited(hook):
+    from flask.globals import request_ctx
+
+    def run_if_limited(value):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return hook(value)
+        return value
+
+    return run_if_limited
+
+
+def _lean_login_hooks(app: Flask) -> None:
+    """Flask-Login's remember-cookie refresh reads the session: skip it where there is none."""
+    after = app.after_request_funcs.get(None, [])
+    for index, hook in enumerate(after):
+        if getattr(hook, "__name__", "") == "_update_remember_cookie":
+            after[index] = _unless_sessionless(hook)
+
+
+def _unless_sessionless(hook):
+    def run_for_people(response):
+        return response if sessionless(request.path) else hook(response)
+
+    return run_for_people
 
 
 def _lean_security_headers(app: Flask) -> None:

@@ -94,3 +94,19 @@ def test_signed_in_page_keeps_its_session_and_headers(app, client):
         assert response.headers.get(name), name
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert client.get("/api/v1/me").status_code == 401  # a page session never opens the API
+
+
+def test_a_route_with_a_limit_still_counts_and_says_so(app):
+    from extensions import limiter
+
+    @limiter.limit("2/minute")
+    def limited():
+        return {"ok": True}
+
+    app.add_url_rule("/api/v1/floor-test-limited", "floor_test_limited", limited)
+    client = app.test_client()
+    first, second, third = (client.get("/api/v1/floor-test-limited") for _ in range(3))
+    assert first.status_code == second.status_code == 200
+    assert first.headers["X-RateLimit-Limit"] == "2" and second.headers["X-RateLimit-Remaining"] == "0"
+    assert third.status_code == 429
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers  # unlimited routes pay nothing
