@@ -5,15 +5,16 @@ Full scale (the default) is issue 6's city: `flask bench-data --residents 330000
 does not exist yet, the demo street of `flask demo-data`). A built city is kept and reused:
 SQLite under bench/results/city/, PostgreSQL as database bench_city_<scale>; BENCH_REBUILD=1 starts
 over. BENCH_CITY_SQLITE=<file> copies an existing city file in, and BENCH_CITY_PG_TEMPLATE=<database>
-clones one (CREATE DATABASE ... TEMPLATE, which needs nobody connected to it).
+clones one (CREATE DATABASE ... TEMPLATE, which needs nobody connected to it); the SQLite copy goes
+through the online backup API, so a city still being written is copied consistently.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -73,6 +74,14 @@ def _populate(env: dict, scale: str, log) -> str:
     return f"{how} in {time.monotonic() - started:.0f} s"
 
 
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's online backup (the source may be in WAL mode and still written)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60) as src, sqlite3.connect(target) as dst:
+        src.backup(dst, pages=4096)
+
+
 def prepare(kind: str, scale: str, log) -> dict:
     """The database URL of the city, its bench actors, and how it came to be."""
     folder = RESULTS / "city"
@@ -90,7 +99,7 @@ def prepare(kind: str, scale: str, log) -> dict:
             source = os.environ.get("BENCH_CITY_SQLITE")
             if source:
                 log(f"  copying the city from {source}")
-                shutil.copyfile(source, path)
+                _copy_sqlite(Path(source), path)
                 origin = f"copied from {source}"
             else:
                 origin = _populate(environment(url), scale, log)
