@@ -139,9 +139,7 @@ def extras(databases: dict) -> list[str]:
          f"{d['bulk_approval']['counter']['per_second']:.0f}/s, answers {d['bulk_approval']['counter']['statuses']} — "
          f"{verdict(d['bulk_approval']['counter']['p99_ms'], 200, 'max')}"
          + (" (and errors)" if _errors(d['bulk_approval']['counter']) else "")),
-        ("verify (≥ 300,000 rows/s)", lambda d: f"{'ok' if d['verify']['ok'] else 'FAILED'}: {d['verify']['rows']} rows "
-         f"in {d['verify']['seconds']} s = {d['verify']['rows_per_second']}/s — "
-         f"{verdict(d['verify']['rows_per_second'], 300000, 'min')}"),
+        ("verify (≥ 300,000 rows/s)", lambda d: _verify(d["verify"])),
         ("workers' RSS after the run (≤ 200 MB)", lambda d: ", ".join(f"{m['rss_mb']:.0f}" for m in d["memory"])
          + f" MB (peak {max(m['peak_mb'] for m in d['memory']):.0f}) — "
          + verdict(max(m['rss_mb'] for m in d['memory']), 200, 'max')),
@@ -153,6 +151,15 @@ def extras(databases: dict) -> list[str]:
     for label, fn in rows:
         lines.append(f"| {label} | " + " | ".join(cell(k, fn) for k in databases) + " |")
     return lines + [""]
+
+
+def _verify(v: dict) -> str:
+    seconds, total = v["seconds"], v["seconds"] + v.get("start_up_seconds", 0)
+    if seconds <= total / 4:  # start-up timed longer than verify itself: count the whole run
+        seconds = total
+    rate = round(v["rows"] / seconds) if seconds else 0
+    return (f"{'ok' if v['ok'] else 'FAILED'}: {v['rows']} rows in {seconds:.2f} s = {rate}/s — "
+            + verdict(rate, 300000, "min"))
 
 
 def _errors(result: dict) -> int:
