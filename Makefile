@@ -59,8 +59,8 @@ lint: $(VENV)/.dev-installed  ## ruff and the layering contracts (import-linter,
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
-bench: $(VENV)/.dev-installed postgres  ## redemption throughput, 1 and 4 gunicorn workers → docs/BENCHMARKS.md
-	$(BIN)/python bench/redeem_throughput.py
+bench: $(VENV)/.dev-installed postgres  ## wrk on the city, SQLite and PostgreSQL → docs/benchmarks.md (BENCH_SCALE=small: quick)
+	$(BIN)/python bench/run.py
 
 clean:  ## remove caches and test output (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache test-results

@@ -64,6 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cli import register_cli
 
     register_cli(app)
+
+    from core.request_floor import lighten_requests
+
+    lighten_requests(app)  # last: it rearranges the hooks registered above
     return app
 
 

@@ -9,7 +9,8 @@ redemptions (POST /api/v1/redemptions, a new Idempotency-Key each) for a bounded
     .venv/bin/python bench/redeem_throughput.py [--seconds 10] [--concurrency 16] [--workers 1,4]
         [--databases sqlite,postgresql] [--no-write]
 
-Results are printed and written to docs/BENCHMARKS.md (unless --no-write).
+Results are printed and written to bench/results/redeem_throughput.md (unless --no-write);
+the full benchmark is bench/run.py (`make bench`, docs/benchmarks.md).
 """
 
 import argparse
@@ -236,8 +237,10 @@ def write_markdown(results: list[dict], args) -> None:
         "so on a 2-CPU machine these numbers are a floor, not a ceiling.",
         "",
     ]
-    (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
-    print("Wrote docs/BENCHMARKS.md")
+    out = ROOT / "bench" / "results" / "redeem_throughput.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"Wrote {out.relative_to(ROOT)}")
 
 
 def main() -> None:
@@ -247,7 +250,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--workers", default="1,4")
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     args = parser.parse_args()
     results = run(args)
     if not args.no_write:

@@ -12,9 +12,9 @@ bp = Blueprint("meta", __name__)
 def healthz():
     """200 when the database answers, even before init-db."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        with db.engine.connect() as connection:  # no ORM session: a probe needs none
+            connection.execute(sa.text("SELECT 1"))
     except Exception:  # any database failure means unhealthy, never a 500 page
-        db.session.rollback()
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
 
