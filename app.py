@@ -84,11 +84,15 @@ def _init_extensions(app: Flask) -> None:
     from audit.service import lock_head
 
     register_begin_hook(lock_head)
+    from notifications.services import install as install_notifications
+
+    install_notifications()
 
     # Import every model so metadata is complete for migrations and queries.
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import core.models  # noqa: F401
+    import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
     import redemption.models  # noqa: F401
@@ -100,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from audit import api as audit_api
     from audit import views as audit_views
     from core import meta
+    from notifications import api as notifications_api
+    from notifications import views as notifications_views
     from points import api as points_api
     from points import setup_api, setup_views
     from points import views as points_views
@@ -107,8 +113,9 @@ def _register_blueprints(app: Flask) -> None:
     from redemption import views as redemption_views
     from reports import views as reports_views
 
-    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, meta):
+    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api, meta):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
-    for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views):
+    for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
+                   notifications_views):
         app.register_blueprint(module.bp)

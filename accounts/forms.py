@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -107,3 +115,9 @@ class HonourRollForm(FlaskForm):
     """Whether the public honour roll (光荣榜) may list me (names are masked there)."""
 
     show = BooleanField(_l("Show me on the public honour roll (my name is masked there)"))
+
+
+class CareModeForm(FlaskForm):
+    """Switch large text on or off; the button says which."""
+
+    on = HiddenField()
