@@ -111,11 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     from points import views as points_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
+    from reports import exports as reports_exports
+    from reports import person_api, person_views
     from reports import views as reports_views
 
-    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api, meta):
+    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
+                   person_api, meta):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views):
+                   notifications_views, person_views, reports_exports):
         app.register_blueprint(module.bp)

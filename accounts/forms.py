@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -121,3 +122,12 @@ class CareModeForm(FlaskForm):
     """Switch large text on or off; the button says which."""
 
     on = HiddenField()
+
+
+class ImportPeopleForm(FlaskForm):
+    """An Excel or CSV file of residents and the initial password for rows without one."""
+
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
+    initial_password = PasswordField(_l("Initial password (for rows without one)"),
+                                     validators=[Optional(), Length(min=8, max=200), no_control_characters],
+                                     render_kw={"autocomplete": "new-password"})

@@ -20,6 +20,7 @@ from accounts.forms import (
     NewPersonForm,
     SearchForm,
 )
+from accounts.import_views import import_people_page
 from accounts.models import Community, User
 from accounts.preferences import set_care_mode
 from core.errors import DomainError, ValidationFailed
@@ -205,6 +206,7 @@ ROUTES = [
     ("/people/<int:user_id>/card/replace", "replace_card", replace_card, ["POST"]),
     ("/people/<int:user_id>/care-mode", "person_care_mode", person_care_mode, ["POST"]),
     ("/people/card-sheets", "card_sheets", card_sheets, ["GET"]),
+    ("/people/import", "import_people", import_people_page, ["GET", "POST"]),
     ("/communities", "communities", communities, ["GET", "POST"]),
     ("/communities/<int:community_id>/grids", "add_grid", add_grid, ["POST"]),
 ]
