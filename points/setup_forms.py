@@ -55,7 +55,7 @@ class LevelForm(FlaskForm):
     code = StringField(_l("Code"), validators=[InputRequired(), Regexp(
         "^" + setup_services.CODE_PATTERN + "$",
         message=_l("1–40 lower-case letters, digits, '_' or '-', starting with a letter or digit."))])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=60)])
+    name = StringField(_l("Level name"), validators=[InputRequired(), Length(max=60)])
     multiplier = StringField(_l("Multiplier"), validators=[InputRequired(), _multiplier],
                              render_kw={"inputmode": "decimal"})
     active = BooleanField(_l("Active"), default=True)
@@ -63,7 +63,7 @@ class LevelForm(FlaskForm):
 
 class CommendationTypeForm(FlaskForm):
     code = LevelForm.code
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=60)])
+    name = StringField(_l("Commendation name"), validators=[InputRequired(), Length(max=60)])
     points = IntegerField(_l("Points"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_COMMENDATION_POINTS)])
     active = BooleanField(_l("Active"), default=True)
