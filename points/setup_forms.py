@@ -49,6 +49,7 @@ class PersonForm(FlaskForm):
 class RuleForm(FlaskForm):
     points_per_hour = IntegerField(_l("Points per hour"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_POINTS_PER_HOUR)])
+    confirmed = HiddenField()  # "1" once the admin saw what changes and confirmed it
 
 
 class LevelForm(FlaskForm):
@@ -75,6 +76,7 @@ class AwardForm(PersonForm):
     idempotency_key = HiddenField(validators=[Regexp(KEY_PATTERN, message=_l(
         "The form has expired. Reload the page and try again."))])
     reason = TextAreaField(_l("Reason"), validators=[_reason], render_kw={"rows": 3, "maxlength": 500})
+    confirmed = HiddenField()  # "1" once the admin saw the person and the points and confirmed
 
     def ensure_key(self) -> None:
         if not self.idempotency_key.data:
