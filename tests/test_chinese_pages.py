@@ -7,7 +7,7 @@ import pytest
 from tests.factories import make_user, sign_in
 from tests.factories_points import approve, crew, log
 
-ALLOWED = {"Jifen", "CSV", "Excel", "xlsx", "csv", "QR", "JF", "DH", "HTTPS"}
+ALLOWED = {"English", "Ctrl", "Jifen", "CSV", "Excel", "xlsx", "csv", "QR", "JF", "DH", "HTTPS"}
 PAGES = {
     "resident": ["/", "/history", "/card", "/card/show", "/notifications", "/store/catalogue", "/store/my"],
     "team_lead": ["/lead"],
@@ -22,6 +22,8 @@ PAGES = {
 def visible_text(html: str) -> str:
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
     html = re.sub(r"(?s)<!--.*?-->", " ", html)
+    html = re.sub(r"(?s)<code>.*?</code>", " ", html)  # machine codes (level and type codes) are not prose
+    html = re.sub(r'(?s)<details class="audit-raw">.*?</details>', " ", html)  # the raw event stays raw
     html = re.sub(r"(?s)<[^>]+>", " ", html)
     return html
 
