@@ -22,8 +22,8 @@ PAGES = {
 def visible_text(html: str) -> str:
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
     html = re.sub(r"(?s)<!--.*?-->", " ", html)
-    html = re.sub(r"(?s)<code>.*?</code>", " ", html)
-    html = re.sub(r'(?s)<(\w+)[^>]*\bcard-code\b[^>]*>.*?</\1>', " ", html)  # card codes are random letters  # machine codes (level and type codes) are not prose
+    html = re.sub(r"(?s)<code>.*?</code>", " ", html)  # machine codes (level and type codes) are not prose
+    html = re.sub(r'(?s)<(\w+)[^>]*\bcard-code\b[^>]*>.*?</\1>', " ", html)  # card codes are random letters
     html = re.sub(r'(?s)<details class="audit-raw">.*?</details>', " ", html)  # the raw event stays raw
     html = re.sub(r"(?s)<[^>]+>", " ", html)
     return html
