@@ -85,11 +85,15 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
+    from notifications.services import install as install_notifications
+
+    install_notifications()
     # Import every model so metadata is complete for migrations and queries.
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
+    import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
@@ -102,15 +106,21 @@ def _register_blueprints(app: Flask) -> None:
     from audit import api as audit_api
     from audit import views as audit_views
     from core import meta
+    from notifications import api as notifications_api
+    from notifications import views as notifications_views
     from points import api as points_api
     from points import setup_api, setup_views
     from points import views as points_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
+    from reports import exports as reports_exports
+    from reports import person_api, person_views
     from reports import views as reports_views
 
-    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, meta):
+    for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
+                   person_api, meta):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
-    for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views):
+    for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
+                   notifications_views, person_views, reports_exports):
         app.register_blueprint(module.bp)

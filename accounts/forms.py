@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -107,3 +116,18 @@ class HonourRollForm(FlaskForm):
     """Whether the public honour roll (光荣榜) may list me (names are masked there)."""
 
     show = BooleanField(_l("Show me on the public honour roll (my name is masked there)"))
+
+
+class CareModeForm(FlaskForm):
+    """Switch large text on or off; the button says which."""
+
+    on = HiddenField()
+
+
+class ImportPeopleForm(FlaskForm):
+    """An Excel or CSV file of residents and the initial password for rows without one."""
+
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
+    initial_password = PasswordField(_l("Initial password (for rows without one)"),
+                                     validators=[Optional(), Length(min=8, max=200), no_control_characters],
+                                     render_kw={"autocomplete": "new-password"})

@@ -48,6 +48,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     card_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     honour_roll_opt_out: Mapped[bool] = mapped_column(default=False)
+    care_mode: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 关怀模式: large text
     name_initials: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

@@ -7,10 +7,12 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from accounts import services
+from accounts.card_sheets import card_sheets
 from accounts.cards import card_context
 from accounts.decorators import role_required
 from accounts.forms import (
     ROLE_LABELS,
+    CareModeForm,
     CommunityForm,
     ConfirmForm,
     EditPersonForm,
@@ -18,7 +20,9 @@ from accounts.forms import (
     NewPersonForm,
     SearchForm,
 )
+from accounts.import_views import import_people_page
 from accounts.models import Community, User
+from accounts.preferences import set_care_mode
 from core.errors import DomainError, ValidationFailed
 from extensions import db
 
@@ -71,12 +75,13 @@ def new_person():
     status = 200
     if request.method == "POST":
         status = 422
-        if form.validate_on_submit():
-            phone, id_number = services.clean_phone(form.phone.data), services.clean_id_number(form.id_number.data)
+        valid = form.validate_on_submit()
+        phone, id_number = services.clean_phone(form.phone.data), services.clean_id_number(form.id_number.data)
+        contact = services.contact_errors(phone, id_number)  # checked with the rest: every problem at once
+        if contact:
+            _apply_errors(form, ValidationFailed(contact))
+        if valid and not contact:
             try:
-                errors = services.contact_errors(phone, id_number)
-                if errors:
-                    raise ValidationFailed(errors)
                 user = services.create_user(services.NewUser(
                     username=form.username.data.strip(), name=form.name.data, password=form.password.data,
                     roles=tuple(form.roles.data), community_id=_community_of_grid(form),
@@ -178,12 +183,30 @@ def add_grid(community_id: int):
     return redirect(url_for("accounts.communities"))
 
 
+@role_required("admin")
+def person_care_mode(user_id: int):
+    """An admin (or the office for a resident without a phone) switches large text on or off."""
+    form = CareModeForm()
+    if not form.validate_on_submit() or form.on.data not in ("0", "1"):
+        abort(400)
+    try:
+        set_care_mode(user_id, form.on.data == "1", current_user)
+    except DomainError:
+        abort(404)
+    flash(_("Large text is on for this person.") if form.on.data == "1" else _("Large text is off for this person."),
+          "success")
+    return redirect(url_for("accounts.edit_person", user_id=user_id))
+
+
 ROUTES = [
     ("/people", "people", people, ["GET"]),
     ("/people/new", "new_person", new_person, ["GET", "POST"]),
     ("/people/<int:user_id>/edit", "edit_person", edit_person, ["GET", "POST"]),
     ("/people/<int:user_id>/card", "person_card", person_card, ["GET"]),
     ("/people/<int:user_id>/card/replace", "replace_card", replace_card, ["POST"]),
+    ("/people/<int:user_id>/care-mode", "person_care_mode", person_care_mode, ["POST"]),
+    ("/people/card-sheets", "card_sheets", card_sheets, ["GET"]),
+    ("/people/import", "import_people", import_people_page, ["GET", "POST"]),
     ("/communities", "communities", communities, ["GET", "POST"]),
     ("/communities/<int:community_id>/grids", "add_grid", add_grid, ["POST"]),
 ]

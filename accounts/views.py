@@ -8,9 +8,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import people_views
 from accounts.cards import card_context
-from accounts.forms import HonourRollForm, SignInForm
+from accounts.forms import CareModeForm, HonourRollForm, SignInForm
 from accounts.models import User
-from accounts.preferences import set_honour_roll_opt_out
+from accounts.preferences import set_care_mode, set_honour_roll_opt_out
 from accounts.signin import authenticate
 from audit.service import client_address
 from core.errors import InvalidCredentials, RateLimited
@@ -103,6 +103,25 @@ def my_card():
     user = db.session.get(User, current_user.id)
     form = HonourRollForm(show=not user.honour_roll_opt_out)
     return render_template("accounts/card.html", back_url=None, honour_form=form, **card_context(user))
+
+
+@bp.get("/card/show")
+@login_required
+def show_card():
+    """The member QR code full screen, to hold up at the counter."""
+    user = db.session.get(User, current_user.id)
+    return render_template("accounts/card_show.html", **card_context(user))
+
+
+@bp.post("/care-mode")
+@login_required
+def care_mode():
+    """Switch large text (关怀模式) on or off for oneself; it stays on until switched off."""
+    form = CareModeForm()
+    if not form.validate_on_submit() or form.on.data not in ("0", "1"):
+        abort(400)
+    set_care_mode(current_user.id, form.on.data == "1", current_user)
+    return redirect(safe_next(request.form.get("next")) or url_for("points.home"))
 
 
 @bp.post("/card/honour-roll")

@@ -7,6 +7,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
 from accounts.decorators import role_required
+from accounts.models import User
+from audit.describe import ACTION_LABELS, describe, label, people_in, subject_page
 from audit.filters import AuditFilterForm, events_query, newest_first
 from audit.models import AuditEvent
 from audit.service import verify_chain
@@ -72,14 +74,38 @@ def events():
     rows, older = [], None
     if valid:
         found = db.session.execute(newest_first(form.to_filters(), _cursor(), PAGE_SIZE + 1)).all()
-        rows = [{"event": event, "username": username, "changes": changes(event.before, event.after)}
-                for event, username in found[:PAGE_SIZE]]
+        page = found[:PAGE_SIZE]
+        names = _names(set().union(*(people_in(event) for event, _ in page)) if page else set())
+        rows = [{"event": event, "username": username, "changes": changes(event.before, event.after),
+                 "text": describe(event, names), "label": label(event.action), "link": subject_page(event)}
+                for event, username in page]
         if len(found) > PAGE_SIZE:
             older = rows[-1]["event"].id
     return render_template(
-        "audit/events.html", form=form, rows=rows, older=older, args=form.query_args(),
-        paged=request.args.get("before") is not None,
+        "audit/events.html", form=form, groups=_group_sign_ins(rows), rows=rows, older=older,
+        args=form.query_args(), paged=request.args.get("before") is not None, action_labels=ACTION_LABELS,
     ), (200 if valid else 422)
+
+
+def _names(user_ids: set[int]) -> dict[int, str]:
+    """Names of the people a page of events mentions, in one query."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+def _group_sign_ins(rows: list[dict]) -> list[dict]:
+    """Runs of consecutive sign-in events fold into one collapsible group; other events stand alone."""
+    groups: list[dict] = []
+    for row in rows:
+        if row["event"].action.startswith("auth."):
+            if groups and groups[-1]["sign_ins"]:
+                groups[-1]["rows"].append(row)
+                continue
+            groups.append({"sign_ins": True, "rows": [row]})
+        else:
+            groups.append({"sign_ins": False, "rows": [row]})
+    return groups
 
 
 @bp.get("/export.csv")
@@ -88,7 +114,8 @@ def export():
     """The whole filtered trail as CSV (same filters as the page), streamed newest first."""
     form, valid = _filter_form()
     if not valid:
-        return render_template("audit/events.html", form=form, rows=[], older=None,
+        return render_template("audit/events.html", form=form, rows=[], groups=[], older=None,
+                               action_labels=ACTION_LABELS,
                                args=form.query_args(), paged=False), 422
     stmt = events_query(form.to_filters()).order_by(AuditEvent.id.desc())
 
@@ -99,7 +126,7 @@ def export():
                    event.address, event.action, event.subject_type, event.subject_id,
                    event.before, event.after, event.prev_hash, event.hash)
 
-    header = [gettext("Id"), gettext("Time (Asia/Shanghai)"), gettext("Actor id"), gettext("Actor"),
+    header = [gettext("Id"), gettext("Time (Beijing time)"), gettext("Actor id"), gettext("Actor"),
               gettext("Address"), gettext("Action"), gettext("Subject type"), gettext("Subject id"),
               gettext("Before"), gettext("After"), gettext("Previous hash"), gettext("Hash")]
     return csv_response(f"audit-{shanghai_today().isoformat()}.csv", header, rows())

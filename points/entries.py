@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from core.timeutil import to_iso
 from extensions import db
 from points.ledger_models import Account, Transfer
+from points.models import HourRecord
 
 KIND_LABELS = {
     "hours_award": _l("Service hours"),
@@ -53,7 +54,7 @@ def recent_entries(user_id: int, limit: int = 10) -> list[dict]:
     if account_id is None:
         return []
     rows = db.session.execute(entries_stmt(account_id).order_by(Transfer.id.desc()).limit(limit)).scalars()
-    return [entry_for_page(t, account_id) for t in rows]
+    return with_service_dates([entry_for_page(t, account_id) for t in rows])
 
 
 def entry_for_page(transfer: Transfer, account_id: int) -> dict:
@@ -63,6 +64,7 @@ def entry_for_page(transfer: Transfer, account_id: int) -> dict:
     entry["label"] = KIND_LABELS.get(transfer.kind, transfer.kind)
     entry["reverses_id"] = transfer.reverses_id
     entry["source_type"] = transfer.source_type
+    entry["source_id"] = transfer.source_id
     return entry
 
 
@@ -71,4 +73,14 @@ def entries_page(user_id: int, page: int, per_page: int = 20):
     account_id = account_id_of(user_id)
     stmt = entries_stmt(account_id if account_id is not None else -1).order_by(Transfer.id.desc())
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return pagination, [entry_for_page(t, account_id) for t in pagination.items]
+    return pagination, with_service_dates([entry_for_page(t, account_id) for t in pagination.items])
+
+
+def with_service_dates(entries: list[dict]) -> list[dict]:
+    """Give entries that came from hour records the day the service happened (one query a page)."""
+    ids = {e["source_id"] for e in entries if e.get("source_type") == HourRecord.__tablename__}
+    days = dict(db.session.execute(
+        sa.select(HourRecord.id, HourRecord.service_date).where(HourRecord.id.in_(ids))).all()) if ids else {}
+    for e in entries:
+        e["service_date"] = days.get(e.get("source_id")) if e.get("source_type") == HourRecord.__tablename__ else None
+    return entries

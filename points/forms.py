@@ -14,13 +14,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.timeutil import shanghai_today
 from points.models import ACTIVITY_CATEGORIES
 
 
 class ActivityForm(FlaskForm):
     team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired()], default=shanghai_today)  # most activities are logged the same day
     difficulty = SelectField(_l("Difficulty"), validators=[DataRequired()])
     category = SelectField(_l("Category"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in ACTIVITY_CATEGORIES],
                            validators=[Optional()])

@@ -31,3 +31,12 @@ def format_hours(minutes: int) -> str:
     if 2 * remainder >= 60:
         tenths += 1
     return f"{tenths // 10}.{tenths % 10}"
+
+
+TWO_PLACES = Decimal("0.01")
+
+
+def format_multiplier(value: Decimal) -> str:
+    """A multiplier as its shortest decimal string: 1.50 → "1.5", 2.00 → "2", 1.25 → "1.25"."""
+    text = format(Decimal(value).quantize(TWO_PLACES), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

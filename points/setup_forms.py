@@ -49,13 +49,14 @@ class PersonForm(FlaskForm):
 class RuleForm(FlaskForm):
     points_per_hour = IntegerField(_l("Points per hour"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_POINTS_PER_HOUR)])
+    confirmed = HiddenField()  # "1" once the admin saw what changes and confirmed it
 
 
 class LevelForm(FlaskForm):
     code = StringField(_l("Code"), validators=[InputRequired(), Regexp(
         "^" + setup_services.CODE_PATTERN + "$",
         message=_l("1–40 lower-case letters, digits, '_' or '-', starting with a letter or digit."))])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=60)])
+    name = StringField(_l("Level name"), validators=[InputRequired(), Length(max=60)])
     multiplier = StringField(_l("Multiplier"), validators=[InputRequired(), _multiplier],
                              render_kw={"inputmode": "decimal"})
     active = BooleanField(_l("Active"), default=True)
@@ -63,7 +64,7 @@ class LevelForm(FlaskForm):
 
 class CommendationTypeForm(FlaskForm):
     code = LevelForm.code
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=60)])
+    name = StringField(_l("Commendation name"), validators=[InputRequired(), Length(max=60)])
     points = IntegerField(_l("Points"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_COMMENDATION_POINTS)])
     active = BooleanField(_l("Active"), default=True)
@@ -75,6 +76,7 @@ class AwardForm(PersonForm):
     idempotency_key = HiddenField(validators=[Regexp(KEY_PATTERN, message=_l(
         "The form has expired. Reload the page and try again."))])
     reason = TextAreaField(_l("Reason"), validators=[_reason], render_kw={"rows": 3, "maxlength": 500})
+    confirmed = HiddenField()  # "1" once the admin saw the person and the points and confirmed
 
     def ensure_key(self) -> None:
         if not self.idempotency_key.data:

@@ -15,6 +15,7 @@ from core.db import run_write
 from core.errors import NotFound, ValidationFailed
 from extensions import db
 from points.models import CommendationType, DifficultyLevel, PointsRule
+from points.rules import format_multiplier  # noqa: F401  (pages import it from here too)
 
 CODE_PATTERN = r"[a-z0-9][a-z0-9_-]{0,39}"
 MAX_POINTS_PER_HOUR = 1000
@@ -23,12 +24,6 @@ TWO_PLACES = Decimal("0.01")
 
 
 # ---------------------------------------------------------------- shared checks
-
-def format_multiplier(value: Decimal) -> str:
-    """A multiplier as its shortest decimal string: 1.50 → "1.5", 2.00 → "2", 1.25 → "1.25"."""
-    text = format(Decimal(value).quantize(TWO_PLACES), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
 
 def multiplier_problem(value) -> str | None:
     """Why value is not a multiplier in (0, 10] with at most two places, or None."""

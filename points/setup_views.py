@@ -143,6 +143,9 @@ def change_rule():
     form = forms.RuleForm(prefix="rule")
     if not form.validate_on_submit():
         return _rules_page(rule_form=form, status=422)
+    current = setup_services.current_rule().points_per_hour
+    if form.confirmed.data != "1" and form.points_per_hour.data != current:
+        return render_template("setup/rule_confirm.html", form=form, current=current)
     rule = setup_services.set_points_per_hour(form.points_per_hour.data, _actor())
     flash(_("%(n)s points per hour from now on (version %(v)s).", n=rule.points_per_hour, v=rule.id), "success")
     return redirect(url_for("setup.rules"))
@@ -219,7 +222,7 @@ def edit_type(type_id: int):
 
 # ---------------------------------------------------------------- awards
 
-def _award(form, template: str, grant, done_endpoint: str):
+def _award(form, template: str, grant, done_endpoint: str, confirm=None):
     form.ensure_key()
     candidates, status = [], 200
     if request.method == "POST":
@@ -228,6 +231,9 @@ def _award(form, template: str, grant, done_endpoint: str):
             person, candidates = forms.resolve_person(form)
             if person is not None:
                 form.person.data = person.username  # a retry needs no second pick
+                if confirm is not None and form.confirmed.data != "1":
+                    return render_template("setup/award_confirm.html", form=form, person=person,
+                                           balance=ledger.user_balance(person.id), **confirm(person))
                 key = f"form:{current_user.id}:{form.idempotency_key.data}"
                 try:
                     record = grant(person, key)
@@ -250,16 +256,25 @@ def commend():
     form = forms.CommendationForm()
     form.type.choices = [(t.code, _("%(name)s (+%(points)s)", name=t.name, points=t.points))
                          for t in setup_services.list_commendation_types(active_only=True)]
+    def confirm(person) -> dict:
+        kind = setup_services.commendation_type_by_ref(form.type.data)
+        return {"title": _("Grant this commendation?"), "what": kind.name if kind else form.type.data,
+                "points": kind.points if kind else 0, "action": url_for("setup.commend")}
+
     return _award(form, "setup/commend.html", lambda person, key: awards.grant_commendation(
-        person.id, form.type.data, form.reason.data, _actor(), key), "setup.commendation")
+        person.id, form.type.data, form.reason.data, _actor(), key), "setup.commendation", confirm)
 
 
 @bp.route("/awards/adjustments/new", methods=["GET", "POST"])
 @role_required("admin")
 def adjust():
     form = forms.AdjustmentForm()
+    def confirm(person) -> dict:
+        return {"title": _("Adjust these points?"), "what": _("Manual adjustment"), "points": form.points.data,
+                "action": url_for("setup.adjust")}
+
     return _award(form, "setup/adjust.html", lambda person, key: awards.adjust_points(
-        person.id, form.points.data, form.reason.data, _actor(), key), "setup.adjustment")
+        person.id, form.points.data, form.reason.data, _actor(), key), "setup.adjustment", confirm)
 
 
 def _record(model, record_id: int):

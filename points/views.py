@@ -301,3 +301,15 @@ def reverse(record_id: int):
     form = ReasonForm()
     return _decide(form, lambda key: hours.reverse_hours(record_id, form.reason.data, current_user, key=key),
                    gettext("Record %(id)s reversed; its points were taken back.", id=record_id))
+
+
+@bp.get("/lead/teams/<int:team_id>")
+@role_required("team_lead", "admin")
+def lead_team(team_id: int):
+    """The lead's team: members with their approved hours and stars."""
+    from points.team_roster import team_members_with_hours, team_or_none
+
+    team = team_or_none(team_id)
+    if team is None or team.id not in {t.id for t in activities.visible_teams(current_user)}:
+        abort(404)
+    return render_template("points/team.html", team=team, members=team_members_with_hours(team.id))

@@ -78,7 +78,7 @@ class StoreForm(FlaskForm):
 
 
 class ItemForm(KeyedForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100), _no_control_chars])
+    name = StringField(_l("Item name"), validators=[InputRequired(), Length(max=100), _no_control_chars])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=40), _no_control_chars])
     price = IntegerField(_l("Price (points)"), validators=[InputRequired(), NumberRange(1, 1_000_000)])
     stock = IntegerField(_l("Opening stock"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])

@@ -48,7 +48,8 @@ def test_every_string_in_the_code_has_a_chinese_translation(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
          "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "-o", str(pot),
-         "accounts", "audit", "core", "points", "redemption", "reports", "templates", "app.py", "cli.py", "commands"],
+         "accounts", "audit", "core", "points", "redemption", "reports", "notifications", "templates", "app.py",
+         "cli.py", "commands"],
         cwd=ROOT, check=True, capture_output=True,
     )
     with pot.open("rb") as f:

@@ -120,7 +120,11 @@ def test_an_admin_makes_and_unmakes_a_lead(app, web):
 def test_the_rules_page_changes_the_rate_and_adds_levels_and_types(app, web):
     admin = make_user(app, "admin")
     login(web, admin)
-    assert web.post("/rules", data={"rule-points_per_hour": "15"}).status_code == 302
+    confirm = web.post("/rules", data={"rule-points_per_hour": "15"})
+    assert confirm.status_code == 200 and 'id="confirm-rate">15<' in confirm.get_data(as_text=True)
+    with app.app_context():
+        assert setup_services.current_rule().points_per_hour == 10  # nothing changes before the confirmation
+    assert web.post("/rules", data={"rule-points_per_hour": "15", "rule-confirmed": "1"}).status_code == 302
     assert web.post("/rules", data={"rule-points_per_hour": "0"}).status_code == 422
     assert web.post("/rules/levels", data={"level-code": "night", "level-name": "夜间",
                                            "level-multiplier": "1.25"}).status_code == 302
@@ -152,6 +156,11 @@ def test_granting_a_commendation_from_the_page_shows_the_new_balance_and_posts_o
     assert "data-once" in form
     data = {"person": resident.username, "type": "good_deed", "reason": "拾金不昧",
             "idempotency_key": key_of(form)}
+    confirm = web.post("/awards/commendations/new", data=data).get_data(as_text=True)
+    assert "刘芳" in confirm and 'id="confirm-points">+50<' in confirm and 'id="confirm-after">50<' in confirm
+    with app.app_context():
+        assert ledger.user_balance(resident.id) == 0  # nothing granted before the confirmation
+    data["confirmed"] = "1"
     response = web.post("/awards/commendations/new", data=data)
     assert response.status_code == 302
     again = web.post("/awards/commendations/new", data=data)  # a double click
@@ -169,7 +178,7 @@ def test_an_adjustment_page_deducts_but_never_below_zero(app, web):
     admin, resident = make_user(app, "admin"), make_user(app)
     login(web, admin)
     key = key_of(web.get("/awards/adjustments/new").get_data(as_text=True))
-    data = {"person": resident.username, "points": "20", "reason": "补录", "idempotency_key": key}
+    data = {"person": resident.username, "points": "20", "reason": "补录", "idempotency_key": key, "confirmed": "1"}
     assert web.post("/awards/adjustments/new", data=data).status_code == 302
     key = key_of(web.get("/awards/adjustments/new").get_data(as_text=True))
     refused = web.post("/awards/adjustments/new", data={**data, "points": "-21", "idempotency_key": key})
@@ -194,3 +203,16 @@ def test_the_people_picker_suggests_by_name(app, web):
     items = web.get("/setup/people?q=陈").json["items"]
     assert {"username": "chenjing", "name": "陈静"} in items
     assert web.get("/setup/people?q=%25").json["items"] == []
+
+
+def test_a_deduction_is_confirmed_first_and_warns_when_it_would_go_below_zero(app, web):
+    admin, resident = make_user(app, "admin"), make_user(app, name="赵强")
+    login(web, admin)
+    key = key_of(web.get("/awards/adjustments/new").get_data(as_text=True))
+    page = web.post("/awards/adjustments/new", data={"person": resident.username, "points": "-15",
+                                                     "reason": "报损", "idempotency_key": key})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "赵强" in html and 'id="confirm-after">-15<' in html
+    assert "below zero" in html
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Adjustment.id))).scalar() == 0

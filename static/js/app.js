@@ -24,6 +24,9 @@
       document.querySelectorAll("form[data-sent]").forEach(function (f) { delete f.dataset.sent; });
     }
   });
+  // A form came back with problems: bring the summary of all of them into view.
+  var summary = document.querySelector(".form-error-summary");
+  if (summary) { summary.scrollIntoView({block: "start"}); summary.focus({preventScroll: true}); }
   // Print buttons.
   document.addEventListener("click", function (evt) {
     var t = evt.target.closest("[data-print]");

@@ -9,4 +9,14 @@
     input.value = btn.dataset.minutes;
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });
+  // A long roster: type part of a name or username to show only the matching rows.
+  var search = document.getElementById("roster-search");
+  if (search) {
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase();
+      document.querySelectorAll(".roster-row").forEach(function (row) {
+        row.classList.toggle("d-none", q !== "" && row.dataset.search.indexOf(q) === -1);
+      });
+    });
+  }
 })();

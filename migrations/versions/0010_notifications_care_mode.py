@@ -1,0 +1,36 @@
+"""notifications inbox; large-text care mode per person
+
+Revision ID: 0010
+Revises: 0006
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    op.create_index("ix_notifications_user_id_id", "notifications", ["user_id", "id"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("care_mode", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade():
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("care_mode")
+    op.drop_index("ix_notifications_user_id_id", table_name="notifications")
+    op.drop_table("notifications")

@@ -1,0 +1,1 @@
+"""Notifications: what residents are told about their points, hours and redemptions."""

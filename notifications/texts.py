@@ -1,0 +1,66 @@
+"""A notification's text in the reader's language, from its kind and parameters."""
+
+import json
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from core.timeutil import shanghai_date
+
+
+def _hours(minutes) -> str:
+    """"3 hours" / "1.5 hours" / "45 minutes", the way residents say it."""
+    minutes = int(minutes or 0)
+    if minutes < 60:
+        return _("%(n)s minutes", n=minutes)
+    whole, rest = divmod(minutes, 60)
+    if rest == 0:
+        return ngettext("%(num)s hour", "%(num)s hours", whole)
+    return _("%(n)s hours", n=f"{minutes / 60:.1f}".rstrip("0").rstrip("."))
+
+
+def render_text(kind: str, raw_params: str | dict) -> str:
+    """The sentence a resident reads; unknown kinds fall back to a neutral line."""
+    p = json.loads(raw_params) if isinstance(raw_params, str) else dict(raw_params)
+    if kind == "hours_approved":
+        return _("Your %(hours)s at %(activity)s were approved: +%(points)s points.",
+                 hours=_hours(p.get("minutes")), activity=p.get("activity", ""), points=p.get("points", 0))
+    if kind == "hours_rejected":
+        return _("Your %(hours)s at %(activity)s were not approved. Reason: %(reason)s",
+                 hours=_hours(p.get("minutes")), activity=p.get("activity", ""), reason=p.get("reason", ""))
+    if kind == "hours_reversed":
+        return _("Your approved %(hours)s at %(activity)s were withdrawn: −%(points)s points. Reason: %(reason)s",
+                 hours=_hours(p.get("minutes")), activity=p.get("activity", ""), points=p.get("points", 0),
+                 reason=p.get("reason", ""))
+    if kind == "redemption":
+        return _("You exchanged %(points)s points at %(store)s (receipt %(number)s). Balance: %(balance)s.",
+                 points=p.get("points", 0), store=p.get("store", ""), number=p.get("number", ""),
+                 balance=p.get("balance", 0))
+    if kind == "void":
+        return _("Redemption %(number)s was cancelled and %(points)s points returned. Reason: %(reason)s",
+                 number=p.get("number", ""), points=p.get("points", 0), reason=p.get("reason", ""))
+    if kind == "commendation":
+        return _("You were commended as %(type)s: +%(points)s points. %(reason)s",
+                 type=p.get("type", ""), points=p.get("points", 0), reason=p.get("reason", ""))
+    if kind == "adjustment":
+        return _("The street office adjusted your points by %(points)s. Reason: %(reason)s",
+                 points=_signed(p.get("points", 0)), reason=p.get("reason", ""))
+    if kind == "deduction":
+        return _("%(points)s points were deducted (%(type)s). Reason: %(reason)s",
+                 points=p.get("points", 0), type=p.get("type", ""), reason=p.get("reason", ""))
+    if kind == "expiry_soon":
+        return _("%(points)s of your points expire on %(day)s. Spend them before then.",
+                 points=p.get("points", 0), day=p.get("on", ""))
+    if kind == "nomination":
+        return _("You were nominated as %(type)s. Status: %(status)s.",
+                 type=p.get("type", ""), status=p.get("status", ""))
+    return _("You have a new message.")
+
+
+def _signed(points) -> str:
+    points = int(points or 0)
+    return f"+{points}" if points > 0 else f"−{abs(points)}"
+
+
+def day_label(moment) -> str:
+    return shanghai_date(moment).isoformat() if moment is not None else ""
