@@ -17,8 +17,8 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from audit.hashing import _default, _event_payload, event_hash
 from audit.models import GENESIS_HASH, AuditEvent
-from audit.service import _default, _event_payload, event_hash
 from core.rawstream import column_names, stream_tuples
 
 # The payload's keys in canonical (sorted) order, as the fast path writes them.

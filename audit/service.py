@@ -1,54 +1,16 @@
 """record() adds an event to the caller's transaction (appended last); verify_chain() re-checks every hash."""
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 
+from audit.hashing import _default, _event_payload, canonical_json, event_hash  # noqa: F401  (the chain's form)
 from audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from core.db import insert_rows, mark_serial_start, register_commit_hook, write_queue
-from core.timeutil import aware, utcnow
+from core.timeutil import utcnow
 from extensions import db
-
-
-def _default(value):
-    if isinstance(value, datetime):
-        return aware(value).astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    return str(value)
-
-
-def canonical_json(value) -> str:
-    """Sorted keys, no spaces, UTF-8 kept: the form every hash is computed over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
-
-
-def _event_payload(event) -> dict:
-    return {
-        "id": event.id,
-        "at": _default(event.at),
-        "actor_id": event.actor_id,
-        "address": event.address,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "before": event.before,
-        "after": event.after,
-    }
-
-
-def event_hash(prev_hash: str, event) -> str:
-    """sha256(prev_hash + canonical_json(event))."""
-    return hashlib.sha256((prev_hash + canonical_json(_event_payload(event))).encode()).hexdigest()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
 from core.timeutil import utcnow
 from core.validate import MAX_SAFE_INT
 from extensions import db
+from notifications.services import notify
 from points import ledger
 from points.ledger_models import Transfer
 from points.models import Adjustment, Commendation
@@ -122,7 +123,7 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
     if errors:
         raise ValidationFailed(errors)
     reason = reason.strip()
-    type_id, type_code, points = kind.id, kind.code, kind.points
+    type_id, type_code, type_name, points = kind.id, kind.code, kind.name, kind.points
     body_hash = ledger.request_hash({
         "op": "commendation", "user_id": user_id, "type_id": type_id, "reason": reason,
     })
@@ -141,6 +142,7 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
             actor_id=actor_id, memo=reason, source_type=Commendation.__tablename__, source_id=record_id,
         )
         db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
+        notify(user_id, "commendation", type=type_name, points=points, reason=reason)
         audit.record("commendation.granted", actor=actor_id, subject_type=Commendation.__tablename__,
                      subject_id=record_id, after={
                          "user_id": user_id, "type": type_code, "points": points, "reason": reason,
@@ -189,6 +191,7 @@ def adjust_points(user_id: int, points: int, reason: str, actor, key: str) -> Ad
             transfer = ledger.take_from_user(**common)  # InsufficientPoints: all rolled back
             after = transfer.debit_balance_after
         db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
+        notify(user_id, "adjustment", points=points, reason=reason)
         audit.record("points.adjusted", actor=actor_id, subject_type=Adjustment.__tablename__,
                      subject_id=record_id, after={
                          "user_id": user_id, "points": points, "reason": reason,

@@ -18,6 +18,7 @@ from core.db import run_write
 from core.errors import AlreadyDecided, DomainError, Forbidden, NotFound, ValidationFailed
 from core.timeutil import utcnow
 from extensions import db
+from notifications.services import notify_many
 from points import stats
 from points.hours_decide import OWN_APPROVAL, Decision, approve_hours, credit_approved
 from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
@@ -75,7 +76,7 @@ def _write_chunk(plans: list[Decision]) -> list[int]:
         .values(status="approved", decided_by_id=first.actor_id, decided_at=first.at)
         .returning(RECORDS.c.id)
     ).scalars())
-    links, deltas, done = [], [], []
+    links, deltas, done, messages = [], [], [], []
     for d in plans:
         if d.record_id not in flipped:
             continue  # decided meanwhile by someone else: reported after the write
@@ -85,12 +86,15 @@ def _write_chunk(plans: list[Decision]) -> list[int]:
         audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                      before=d.before, after=d.after)
         deltas.append(d.delta(+1))
+        messages.append((d.volunteer_id, "hours_approved",
+                         {"minutes": d.minutes, "activity": d.title, "points": d.points}))
         done.append(d.record_id)
     if links:
         db.session.execute(
             sa.update(RECORDS).where(RECORDS.c.id == sa.bindparam("record"))
             .values(transfer_id=sa.bindparam("transfer")), links)
     stats.hours_changed(deltas)
+    notify_many(messages)
     return done
 
 

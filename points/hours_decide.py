@@ -26,6 +26,7 @@ from core.errors import (
 )
 from core.timeutil import utcnow
 from extensions import db
+from notifications.services import notify
 from points import day_minutes, ledger, stats
 from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
 from points.models import HourRecord
@@ -123,6 +124,7 @@ def _write_approval(d: Decision) -> bool:
     if transfer_id is not None:
         db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
     stats.hours_changed([d.delta(+1)])
+    notify(d.volunteer_id, "hours_approved", minutes=d.minutes, activity=d.title, points=d.points)
     audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                  before=d.before, after=d.after)
     return True
@@ -162,6 +164,7 @@ def _write_rejection(d: Decision, reason: str) -> bool:
                  decided_at=d.at):
         return False
     day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
+    notify(d.volunteer_id, "hours_rejected", minutes=d.minutes, activity=d.title, reason=reason)
     audit.record("hours.rejected", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                  before=d.before, after=d.after)
     return True
@@ -173,7 +176,7 @@ def reject_hours(record_id: int, reason: str, actor) -> HourRecord:
     reason = clean_reason(reason)
     if record.status != "pending":
         raise AlreadyDecided()
-    d = decision_for(record, actor, "", "", status="rejected", reason=reason)
+    d = decision_for(record, actor, "", record.activity.title, status="rejected", reason=reason)
     if not run_write(lambda: _write_rejection(d, reason)):
         raise AlreadyDecided()
     return _fresh(record_id)
@@ -191,6 +194,8 @@ def _write_reversal(d: Decision, reason: str) -> bool:
                            .values(reversal_transfer_id=reversal.id))
     day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
     stats.hours_changed([d.delta(-1)])
+    notify(d.volunteer_id, "hours_reversed", minutes=d.minutes, activity=d.title,
+           points=d.points if d.transfer_id is not None else 0, reason=reason)
     audit.record("hours.reversed", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                  before=d.before, after=d.after)
     return True
@@ -214,7 +219,7 @@ def reverse_hours(record_id: int, reason: str, actor, key: str | None = None) ->
     key = key or f"hours-reversal:{record_id}"
     if record.status != "approved":
         return _reversal_replay(record, key, natural)
-    d = decision_for(record, actor, key, "", status="reversed", reason=reason)
+    d = decision_for(record, actor, key, record.activity.title, status="reversed", reason=reason)
     if not run_write(lambda: _write_reversal(d, reason)):
         return _reversal_replay(_fresh(record_id), key, natural)
     return _fresh(record_id)

@@ -26,6 +26,7 @@ from core.errors import (
 )
 from core.timeutil import shanghai_date, shanghai_today, utcnow
 from extensions import db
+from notifications.services import notify
 from points import ledger
 from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
 from redemption.requests import MAX_LINES, MAX_QUANTITY, RedeemRequest, is_int, require_counter, usage_month
@@ -93,6 +94,7 @@ class Plan:
     lines: tuple[ReceiptLine, ...]  # item-id order
     limits: dict[int, int | None]
     total: int
+    store_name: str = ""
 
 
 def _merge_lines(req: RedeemRequest) -> tuple[dict[int, int], dict[int, int]]:
@@ -167,7 +169,7 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
                                      "lines": sorted(merged.items())})
     return Plan(req.key, body_hash, req.store_id, context.store_account_id, req.resident_id,
                 context.resident_account_id, keeper.id, found_by, lines, limits,
-                sum(line.line_points for line in lines))
+                sum(line.line_points for line in lines), context.store_name or "")
 
 
 def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
@@ -271,6 +273,8 @@ def write_redemption(plan: Plan) -> Receipt:
         {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
          "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
          "created_at": now} for line in plan.lines])
+    notify(plan.resident_id, "redemption", points=plan.total, store=plan.store_name, number=number,
+           balance=transfer.debit_balance_after)
     audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,
                  after={"number": number, "store_id": plan.store_id, "resident_id": plan.resident_id,
                         "total_points": plan.total, "found_by": plan.found_by,

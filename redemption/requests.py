@@ -69,6 +69,7 @@ class CounterContext:
     resident_active: bool | None  # None: no such person
     resident_card: str | None
     resident_account_id: int | None
+    store_name: str | None = None
 
 
 def counter_context(store_id, resident_id, keeper_id: int) -> CounterContext:
@@ -88,10 +89,11 @@ def counter_context(store_id, resident_id, keeper_id: int) -> CounterContext:
         sa.select(User.active).where(User.id == resident_id).scalar_subquery(),
         sa.select(User.card_code).where(User.id == resident_id).scalar_subquery(),
         sa.select(Account.id).where(Account.user_id == resident_id).scalar_subquery(),
+        sa.select(Store.name).where(Store.id == store_id).scalar_subquery(),
     )).one()
     context = CounterContext(store_exists=row[0] is not None, store_active=bool(row[0]), store_account_id=row[1],
                              is_keeper=bool(row[2]), resident_active=None if row[3] is None else bool(row[3]),
-                             resident_card=row[4], resident_account_id=row[5])
+                             resident_card=row[4], resident_account_id=row[5], store_name=row[6])
     memo[(store_id, resident_id, keeper_id)] = context
     return context
 

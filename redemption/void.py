@@ -14,6 +14,7 @@ from core.errors import (
 )
 from core.timeutil import shanghai_date, shanghai_today, utcnow
 from extensions import db
+from notifications.services import notify
 from points import ledger
 from points.ledger_models import Transfer
 from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
@@ -50,6 +51,7 @@ def void_redemption(redemption_id: int, reason: str, actor, key: str | None = No
         return _void_replay(redemption, key, reason) if explicit else _raise_already_voided()
     actor_id = getattr(actor, "id", None)
     rid, transfer_id, resident_id = redemption.id, redemption.transfer_id, redemption.resident_id
+    number, total = redemption.number, redemption.total_points
     month = usage_month(redemption.created_at)
     lines = db.session.execute(
         sa.select(RedemptionLine.item_id, RedemptionLine.quantity)
@@ -85,6 +87,7 @@ def void_redemption(redemption_id: int, reason: str, actor, key: str | None = No
         db.session.execute(sa.update(Redemption).where(Redemption.id == rid)
                            .values(void_transfer_id=reversal.id).execution_options(synchronize_session=False))
         insert_rows(StockMovement.__table__, movements)
+        notify(resident_id, "void", number=number, points=total, reason=reason)
         audit.record("redemption.voided", actor=actor_id, subject_type="redemptions", subject_id=rid,
                      before={"status": "completed"},
                      after={"status": "voided", "reason": reason, "reversal_id": reversal.id})
