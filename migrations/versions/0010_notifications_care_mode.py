@@ -25,12 +25,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     op.create_index("ix_notifications_user_id_id", "notifications", ["user_id", "id"])
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("care_mode", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN: a batch rebuild of users on SQLite would trip the triggers that name it.
+    op.add_column("users", sa.Column("care_mode", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("care_mode")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN care_mode")  # native since SQLite 3.35; no table rebuild
+    else:
+        op.drop_column("users", "care_mode")
     op.drop_index("ix_notifications_user_id_id", table_name="notifications")
     op.drop_table("notifications")
