@@ -10,9 +10,11 @@ from flask import Flask
 def register_more(app: Flask) -> None:
     """Attach the operational commands to the app's CLI."""
     from commands.backup import backup_command
+    from commands.checkpoint import checkpoint_command
     from commands.demo_data import demo_data_command
     from commands.verify import verify_command
 
     app.cli.add_command(verify_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(checkpoint_command)

@@ -67,11 +67,17 @@ def check_audit() -> Section:
 @click.command("verify")
 @with_appcontext
 @click.option("--all", "show_all", is_flag=True, help="List every disagreement, not just the first.")
-def verify_command(show_all: bool):
+@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
+              help="Also prove the audit chain still extends this signed checkpoint (needs AUDIT_SIGNING_KEY).")
+def verify_command(show_all: bool, checkpoint_path: str | None):
     """Recompute balances, stock and the audit chain; exit 0 if all agree, 1 otherwise."""
     from extensions import db
 
     sections = [check_ledger(), check_store(), check_audit()]
+    if checkpoint_path is not None:
+        from commands.checkpoint import check_checkpoint
+
+        sections.append(check_checkpoint(checkpoint_path))
     db.session.rollback()
     problems = [problem for section in sections for problem in section.problems]
     for section in sections:
