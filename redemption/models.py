@@ -42,6 +42,7 @@ class Item(db.Model):
         sa.CheckConstraint("stock >= 0", name="stock_nonnegative"),
         sa.CheckConstraint("monthly_limit IS NULL OR monthly_limit > 0", name="limit_positive"),
         sa.UniqueConstraint("store_id", "name", name="uq_items_store_name"),
+        sa.UniqueConstraint("store_id", "barcode", name="uq_items_store_barcode"),  # trust-counter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +54,7 @@ class Item(db.Model):
     stock: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     monthly_limit: Mapped[int | None]
+    barcode: Mapped[str | None] = mapped_column(sa.String(64))  # trust-counter: scanned at the counter
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     store: Mapped[Store] = relationship()
@@ -108,6 +110,7 @@ class Redemption(db.Model):
     voided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    found_by: Mapped[str] = mapped_column(sa.String(10), default="card", server_default="card")  # shim: write engineer
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     store: Mapped[Store] = relationship()

@@ -163,7 +163,8 @@ def redeem(req: RedeemRequest, keeper) -> Redemption:
                         "%(name)s is limited to %(limit)s a month; %(left)s left this month.",
                         name=p["name"], limit=p["limit"], left=max(0, p["limit"] - used.get(p["item_id"], 0))))
         redemption = Redemption(store_id=store_id, resident_id=resident_id, keeper_id=keeper_id,
-                                total_points=total, balance_after=0, created_at=utcnow())
+                                total_points=total, balance_after=0, created_at=utcnow(),
+                                found_by=req.found_by)  # shim: write engineer
         db.session.add(redemption)
         db.session.flush()
         redemption.number = receipt_number(redemption.id, redemption.created_at)

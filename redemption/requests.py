@@ -52,6 +52,7 @@ class RedeemRequest:
     resident_id: int
     lines: tuple[Line, ...]
     key: str
+    found_by: str = "card"  # shim: write engineer ("card" | "search")
 
 
 def is_int(value) -> bool:
