@@ -144,44 +144,80 @@
     });
   }
 
-  // ---- the catcher: recognise a burst at scanner speed, wherever the focus is
-  var buffer = [], last = -1e9, scanning = false, startTarget = null, startValue = null, idleTimer = null;
+  // ---- the catcher: recognise a burst at scanner speed, wherever the focus is.
+  // Keys are remembered with the value their box had before them. Three keys in a row at scanner speed
+  // start a burst: from then on keys are held back. On Enter, the typed tail that has the shape of a
+  // card or a known barcode and came at scanner speed on average is a scan even where the first keys
+  // were slowed down (a busy PC): the box gets back the value it had before the scan began.
+  var history = [], scanning = false, idleTimer = null, lastAt = -1e9;
 
   function isBox(el) { return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA"); }
 
-  function restoreStart() {
-    if (isBox(startTarget) && startValue !== null && startTarget.value !== startValue) {
-      startTarget.value = startValue;
-      startTarget.dispatchEvent(new Event("input", { bubbles: true }));
-    }
-  }
-
   function clear() {
-    buffer = []; scanning = false; startTarget = null; startValue = null;
+    history = []; scanning = false;
     if (idleTimer) { clearTimeout(idleTimer); idleTimer = null; }
   }
 
+  function putBack(entry) {
+    if (entry && isBox(entry.target) && entry.target.value !== entry.before) {
+      entry.target.value = entry.before;
+      entry.target.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
   function giveBack() {
-    // A fast burst with no Enter was a person after all: put their characters back where they typed.
-    if (scanning && isBox(startTarget) && startValue !== null) {
-      startTarget.value = startValue + buffer.join("");
-      startTarget.dispatchEvent(new Event("input", { bubbles: true }));
+    // A fast burst with no Enter was a person after all: put the held-back characters where they typed.
+    var held = history.filter(function (h) { return h.held; });
+    if (held.length && isBox(held[0].target)) {
+      var box = held[0].target;
+      try { box.value = held[0].before + held.map(function (h) { return h.key; }).join(""); } catch (e) { /* number box */ }
+      box.dispatchEvent(new Event("input", { bubbles: true }));
     }
     clear();
+  }
+
+  function scanIn(entries) {
+    // The tail of the typed keys that is a scan: {from, code} or null.
+    var text = entries.map(function (h) { return h.key; }).join("");
+    var upper = text.toUpperCase();
+    for (var i = upper.lastIndexOf("JF"); i >= 0; i = upper.lastIndexOf("JF", i - 1)) {
+      var code = upper.slice(i).replace(/[^0-9A-Z]/g, "");
+      if (CARD.test(code)) { return { from: i, code: code }; }
+      if (i === 0) { break; }
+    }
+    var digits = /[0-9]{6,14}$/.exec(text);
+    if (digits && itemByBarcode(digits[0])) { return { from: digits.index, code: digits[0] }; }
+    return null;
+  }
+
+  function atScannerSpeed(entries) {
+    if (entries.length < MIN_BURST) { return false; }
+    var span = entries[entries.length - 1].t - entries[0].t;
+    return span / (entries.length - 1) < FAST_MS;
   }
 
   window.addEventListener("keydown", function (evt) {
     if (evt.ctrlKey || evt.altKey || evt.metaKey || evt.isComposing) { return; }
     var now = evt.timeStamp;
-    var gap = now - last;
+    var gap = now - lastAt;
     if (evt.key === "Enter") {
-      if (scanning && gap < ENTER_MS) {
+      var found = gap < ENTER_MS ? scanIn(history) : null;
+      var tail = found ? history.slice(found.from) : [];
+      if (found && (scanning || atScannerSpeed(tail))) {
         evt.preventDefault();
         evt.stopPropagation();
-        var code = buffer.join("");
+        putBack(tail[0]);
         clear();
-        last = -1e9;
-        codeScanned(code);
+        lastAt = -1e9;
+        codeScanned(found.code);
+        return;
+      }
+      if (scanning && gap < ENTER_MS) {  // a burst that is no card nor barcode: say so, type nothing
+        evt.preventDefault();
+        evt.stopPropagation();
+        putBack(history[0]);
+        clear();
+        codeScanned("");
         return;
       }
       clear();
@@ -190,21 +226,22 @@
       return;
     }
     if (!evt.key || evt.key.length !== 1) { return; }  // Shift, Tab, arrows: never part of a code
-    if (buffer.length && gap < (scanning ? BURST_MS : FAST_MS)) {
-      buffer.push(evt.key);
-    } else {
+    if (gap > BURST_MS * 4 || (scanning && gap > BURST_MS)) {
       if (scanning) { giveBack(); }
       clear();
-      buffer = [evt.key];
-      startTarget = evt.target;
-      startValue = isBox(evt.target) ? evt.target.value : null;
     }
-    last = now;
-    if (!scanning && buffer.length >= MIN_BURST) {
+    var entry = { key: evt.key, t: now, target: evt.target, before: isBox(evt.target) ? evt.target.value : null, held: false };
+    history.push(entry);
+    if (history.length > 64) { history.shift(); }
+    lastAt = now;
+    var n = history.length;
+    if (!scanning && n >= MIN_BURST && history[n - 1].t - history[n - 3].t < 2 * FAST_MS &&
+        history[n - 1].t - history[n - 2].t < FAST_MS) {
       scanning = true;
-      restoreStart();  // the first keys of the burst already landed in the box: take them out again
+      putBack(history[n - 3]);  // the first keys of the burst already landed in the box: take them out
     }
     if (scanning) {
+      entry.held = true;
       evt.preventDefault();
       evt.stopPropagation();
       if (idleTimer) { clearTimeout(idleTimer); }
