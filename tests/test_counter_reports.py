@@ -147,3 +147,11 @@ def test_a_counter_search_redemption_shows_up_in_the_admins_list(app, client):
     client.post("/sign-out")
     sign_in(client, make_user(app, "admin"))
     assert location.split("localhost")[-1] in client.get("/store/found-by-search").get_data(as_text=True)
+
+
+def test_the_stores_page_links_admins_to_the_list(app, client):
+    sign_in(client, make_user(app, "admin"))
+    assert 'id="found-by-search-link"' in client.get("/store/stores").get_data(as_text=True)
+    client.post("/sign-out")
+    sign_in(client, make_user(app, "store_keeper"))
+    assert 'id="found-by-search-link"' not in client.get("/store/stores").get_data(as_text=True)
