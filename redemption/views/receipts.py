@@ -46,7 +46,6 @@ def _void_state(redemption: Redemption) -> str:
 
 def _render_receipt(redemption: Redemption, form: VoidForm | None = None, status: int = 200):
     from accounts.models import User
-
     from redemption.views.counter import SESSION_NEXT
 
     voided_by = db.session.get(User, redemption.voided_by_id) if redemption.voided_by_id else None
