@@ -39,8 +39,11 @@
   // ---- the resident: switch at once when nothing is in the basket, else ask first
   var pendingCode = null, focusBefore = null;
 
+  var switching = false;  // the open basket was dealt with: let the card form through
+
   function submitCard(code) {
     cardInput.value = code;
+    switching = true;
     if (cardForm.requestSubmit) { cardForm.requestSubmit(); } else { cardForm.submit(); }
   }
 
@@ -65,6 +68,17 @@
     if (!state || !dialog || state.count === 0) { submitCard(code); return; }
     askFirst(code, state);
   }
+
+  // A code typed by hand (or read by the camera) while a basket is open asks first, as a scan does.
+  cardForm.addEventListener("submit", function (evt) {
+    var b = basket();
+    var state = b && dialog && !switching ? b.state() : null;
+    if (state && state.count > 0 && cardInput.value.trim()) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      askFirst(cardInput.value.trim(), state);
+    }
+  }, true);
 
   if (dialog) {
     document.getElementById("switch-confirm").addEventListener("click", function () {

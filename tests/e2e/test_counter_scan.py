@@ -90,7 +90,16 @@ def test_a_card_scanned_into_a_quantity_box_asks_first_then_discards(desktop_pag
     assert redemptions_of(server.app, first.id) == 0
     assert "/store/counter" in page.url
 
-    # Scan again, and discard by keyboard only: Tab from "back" wraps to the first choices.
+    # A code typed by hand into the card box asks first too.
+    page.locator("#card-code").fill(second.card_code)
+    page.locator("#card-code").press("Enter")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert "/store/counter" in page.url and redemptions_of(server.app, first.id) == 0
+    expect(page.locator("#resident-name")).to_have_text("王秀兰")
+
+    # Scan again, and discard by keyboard only.
     box.focus()
     scanner_types(page, second.card_code)
     expect(dialog).to_be_visible()
