@@ -11,6 +11,7 @@ def register_more(app: Flask) -> None:
     """Attach the operational commands to the app's CLI."""
     from commands.backup import backup_command
     from commands.bench_data import bench_data_command
+    from commands.checkpoint import checkpoint_command
     from commands.demo_data import demo_data_command
     from commands.verify import verify_command
 
@@ -18,3 +19,4 @@ def register_more(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(bench_data_command)
+    app.cli.add_command(checkpoint_command)

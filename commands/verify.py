@@ -97,13 +97,19 @@ def check_day_minutes() -> Section:
 @click.command("verify")
 @with_appcontext
 @click.option("--all", "show_all", is_flag=True, help="List every disagreement, not just the first.")
-def verify_command(show_all: bool):
+@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
+              help="Also prove the audit chain still extends this signed checkpoint (needs AUDIT_SIGNING_KEY).")
+def verify_command(show_all: bool, checkpoint_path: str | None):
     """Recompute balances, stock and the audit chain; exit 0 if all agree, 1 otherwise."""
     from extensions import db
 
     started, cpu_started = time.perf_counter(), time.process_time()
     sections = [check_ledger(), check_store(), check_audit(), check_stats(), check_day_minutes(),
                 check_month_usage()]
+    if checkpoint_path is not None:
+        from commands.checkpoint import check_checkpoint
+
+        sections.append(check_checkpoint(checkpoint_path))
     db.session.rollback()
     seconds = max(time.perf_counter() - started, 1e-6)
     cpu_seconds = max(time.process_time() - cpu_started, 1e-6)  # this process alone: steadier on a busy machine

@@ -42,6 +42,7 @@ class Item(db.Model):
         sa.CheckConstraint("stock >= 0", name="stock_nonnegative"),
         sa.CheckConstraint("monthly_limit IS NULL OR monthly_limit > 0", name="limit_positive"),
         sa.UniqueConstraint("store_id", "name", name="uq_items_store_name"),
+        sa.UniqueConstraint("store_id", "barcode", name="uq_items_store_barcode"),  # trust-counter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +54,7 @@ class Item(db.Model):
     stock: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     monthly_limit: Mapped[int | None]
+    barcode: Mapped[str | None] = mapped_column(sa.String(64))  # trust-counter: scanned at the counter
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     store: Mapped[Store] = relationship()

@@ -16,7 +16,7 @@ def parse_id(raw) -> int | None:
     if raw is None:
         return None
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 10:
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:  # "²".isdigit() is True
         return None
     value = int(text)
     return value if 0 < value <= MAX_DB_ID else None

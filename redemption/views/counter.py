@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from accounts.decorators import role_required
 from accounts.models import User
 from core.errors import DomainError, InvalidCard
+from core.privacy import mask_name
 from extensions import db
 from points import ledger
 from redemption import services
@@ -17,7 +18,23 @@ from redemption.models import Item, Store
 from redemption.views.blueprint import bp, form_key, my_store_ids, parse_id, stores_by_id
 
 SESSION_STORE = "counter_store_id"
+SESSION_CARD = "counter_card_resident"  # the resident whose card was last scanned at this counter
+SESSION_NEXT = "counter_next_resident"  # a card scanned while a basket was open, served after its receipt
 SEARCH_MAX = 50
+FOUND_BY_CARD, FOUND_BY_SEARCH = "card", "search"
+
+
+def _found_by(resident_id: int) -> str:
+    """'card' only when this counter session scanned that resident's card; a search or an id in the URL is 'search'."""
+    return FOUND_BY_CARD if session.get(SESSION_CARD) == resident_id else FOUND_BY_SEARCH
+
+
+def _serving_self(resident: User) -> bool:
+    return resident.id == current_user.id
+
+
+def _self_refusal() -> str:
+    return _("You cannot redeem for yourself: another store keeper or an admin serves you.")
 
 
 def _counter_store(ids: list[int]) -> Store | None:
@@ -51,6 +68,7 @@ def _render(store: Store | None, *, ids: list[int], resident: User | None = None
     context = {
         "store": store, "many_stores": len(ids) > 1, "resident": resident, "error": error,
         "card_form": card_form or CardForm(formdata=None), "rows": [], "balance": None,
+        "found_by": _found_by(resident.id) if resident is not None else None,
     }
     if store is not None and resident is not None:
         items = _store_items(store.id)
@@ -60,16 +78,32 @@ def _render(store: Store | None, *, ids: list[int], resident: User | None = None
         redeem_form = RedeemForm(formdata=None, resident_id=str(resident.id), store_id=str(store.id))
         context.update(rows=rows, balance=balance, redeem_form=redeem_form, basket_data={
             "balance": balance,
-            "items": [{"id": r["item"].id, "price": r["item"].price, "max": r["max"],
-                       "stock": r["item"].stock, "allowed": r["allowed"]} for r in rows],
-            "text": {
-                "over_balance": _("The basket costs %(n)s points more than the balance.", n="{n}"),
-                "over_limit": _("Some quantities are more than the stock or the monthly limit allows."),
-                "empty": _("Add at least one item."),
-                "ready": _("Ready: check the total with the resident, then confirm."),
-            },
+            "resident": mask_name(resident.name),
+            "items": [{"id": r["item"].id, "name": r["item"].name, "price": r["item"].price, "max": r["max"],
+                       "stock": r["item"].stock, "allowed": r["allowed"], "barcode": r["item"].barcode or "",
+                       "category": r["item"].category or ""} for r in rows],
+            "text": _basket_text(),
         })
     return render_template("redemption/counter.html", **context), status
+
+
+def _basket_text() -> dict:
+    """Messages the counter script shows, in the keeper's language ({x} are filled in by the script)."""
+    return {
+        "over_balance": _("The basket costs %(n)s points more than the balance.", n="{n}"),
+        "over_stock": _("%(name)s: only %(n)s in stock.", name="{name}", n="{n}"),
+        "over_monthly": _("%(name)s: only %(n)s more this month (monthly limit).", name="{name}", n="{n}"),
+        "not_quantity": _("%(name)s: the quantity must be a whole number.", name="{name}"),
+        "empty": _("Add at least one item."),
+        "ready": _("Ready: check the total with the resident, then press Confirm."),
+        "open_basket": _("%(name)s has a basket of %(count)s items / %(points)s points open: confirm it, or "
+                         "discard it and serve the next resident.", name="{name}", count="{count}",
+                         points="{points}"),
+        "barcode_unknown": _("No goods with the barcode %(code)s in this store.", code="{code}"),
+        "barcode_added": _("Added one %(name)s.", name="{name}"),
+        "barcode_full": _("%(name)s: no more can be added (stock, monthly limit or balance).", name="{name}"),
+        "no_match": _("No goods match “%(q)s”.", q="{q}"),
+    }
 
 
 def _resident(resident_id: int | None) -> User | None:
@@ -90,6 +124,9 @@ def counter():
     resident = _resident(parse_id(request.args.get("resident")))
     if resident is None:
         return _render(store, ids=ids, error=_("No such resident."), status=404)
+    if _serving_self(resident):
+        return _render(store, ids=ids, error=_self_refusal(), status=403)
+    session.pop(SESSION_NEXT, None)
     return _render(store, ids=ids, resident=resident)
 
 
@@ -122,7 +159,26 @@ def identify():
         resident = find_by_card(form.code.data)
     except InvalidCard as refused:
         return _render(store, ids=ids, error=str(refused.message), status=404)
+    if _serving_self(resident):
+        return _render(store, ids=ids, error=_self_refusal(), status=403)
+    session[SESSION_CARD] = resident.id
     return redirect(url_for(".counter", resident=resident.id), 303)
+
+
+def _remember_next_card(raw_code: str | None) -> None:
+    """A card scanned while the basket was open: once confirmed, the receipt offers to serve that resident."""
+    from accounts.services import find_by_card
+
+    session.pop(SESSION_NEXT, None)
+    if not raw_code or len(raw_code) > 64:
+        return
+    try:
+        resident = find_by_card(raw_code)
+    except InvalidCard:
+        return  # the keeper scans it again on the receipt page
+    if not _serving_self(resident):
+        session[SESSION_CARD] = resident.id
+        session[SESSION_NEXT] = resident.id
 
 
 @bp.get("/counter/search")
@@ -138,20 +194,29 @@ def search():
     return render_template("redemption/_search_results.html", people=people, q=q)
 
 
-def _quantities() -> tuple[dict[int, int], bool]:
-    """qty-<item id> fields → {item id: quantity > 0}; False when any value is not a quantity."""
-    wanted, ok = {}, True
+def _quantities() -> tuple[dict[int, int], list[int | None]]:
+    """qty-<item id> fields → ({item id: quantity > 0}, the item ids whose value is not a quantity)."""
+    wanted, bad = {}, []
     for name, raw in request.form.items():
         if not name.startswith("qty-"):
             continue
         item_id = parse_id(name[4:])
         raw = raw.strip() or "0"
-        if item_id is None or not raw.isdigit() or len(raw) > 3 or int(raw) > MAX_QUANTITY:
-            ok = False
+        if item_id is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or int(raw) > MAX_QUANTITY:
+            bad.append(item_id)
             continue
         if int(raw) > 0:
             wanted[item_id] = int(raw)
-    return wanted, ok
+    return wanted, bad
+
+
+def _item_names(store_id: int, item_ids: list[int | None]) -> list[str]:
+    """The names of those items of this store, so a refusal says which goods it means."""
+    ids = [i for i in item_ids if i is not None]
+    if not ids:
+        return []
+    return list(db.session.execute(
+        sa.select(Item.name).where(Item.store_id == store_id, Item.id.in_(ids)).order_by(Item.name)).scalars())
 
 
 @bp.post("/counter/redeem")
@@ -167,15 +232,21 @@ def confirm():
     resident = _resident(resident_id)
     if resident is None:
         return _render(store, ids=ids, error=_("No such resident."), status=404)
-    wanted, ok = _quantities()
-    if not form.validate_on_submit() or not ok:
-        return _render(store, ids=ids, resident=resident, quantities=wanted, status=422,
-                       error=_("Quantities must be whole numbers from 0 to %(n)s.", n=MAX_QUANTITY))
+    if _serving_self(resident):
+        return _render(store, ids=ids, error=_self_refusal(), status=403)
+    wanted, bad_items = _quantities()
+    if not form.validate_on_submit() or bad_items:
+        names = ", ".join(_item_names(store.id, bad_items))
+        message = _("Quantities must be whole numbers from 0 to %(n)s.", n=MAX_QUANTITY)
+        if names:
+            message = _("%(names)s: quantities must be whole numbers from 0 to %(n)s.", names=names, n=MAX_QUANTITY)
+        return _render(store, ids=ids, resident=resident, quantities=wanted, status=422, error=message)
     if not wanted:
         return _render(store, ids=ids, resident=resident, error=_("Add at least one item."), status=422)
     lines = tuple(services.Line(item_id=i, quantity=q) for i, q in sorted(wanted.items()))
     request_ = services.RedeemRequest(
-        store_id=store.id, resident_id=resident.id, lines=lines, key=form_key(form.idempotency_key.data)
+        store_id=store.id, resident_id=resident.id, lines=lines, key=form_key(form.idempotency_key.data),
+        found_by=_found_by(resident.id),
     )
     try:
         redemption = services.redeem(request_, current_user._get_current_object())
@@ -184,4 +255,5 @@ def confirm():
         if refused.fields:
             message += " " + "; ".join(str(v) for v in refused.fields.values())
         return _render(store, ids=ids, resident=resident, quantities=wanted, error=message, status=refused.status)
+    _remember_next_card(request.form.get("next_code"))
     return redirect(url_for(".receipt", redemption_id=redemption.id), 303)

@@ -78,12 +78,13 @@ def edit_item(item_id: int):
     return redirect(url_for(".item", item_id=item.id), 303)
 
 
-def _render_item(item: Item, form: StockForm, status: int = 200):
+def _render_item(item: Item, form: StockForm, status: int = 200, barcode_error: str | None = None):
     movements = list(db.session.execute(
         sa.select(StockMovement).where(StockMovement.item_id == item.id)
         .order_by(StockMovement.id.desc()).limit(HISTORY)
     ).scalars())
-    return render_template("redemption/item.html", item=item, form=form, movements=movements), status
+    return render_template("redemption/item.html", item=item, form=form, movements=movements,
+                           barcode_error=barcode_error), status
 
 
 @bp.get("/items/<int:item_id>")
@@ -117,4 +118,24 @@ def stock(item_id: int):
         return _render_item(found, StockForm(formdata=None), refused.status)
     flash(_("Booked: %(delta)s; stock is now %(stock)s.", delta=f"{movement.delta:+d}", stock=movement.stock_after),
           "success")
+    return redirect(url_for(".item", item_id=found.id), 303)
+
+
+@bp.post("/items/<int:item_id>/barcode")
+@role_required("admin", "store_keeper")
+def barcode(item_id: int):
+    """Set or clear the barcode the counter's scanner reads for this item."""
+    from flask_wtf import FlaskForm
+
+    from redemption.barcodes import set_barcode
+
+    found = get_or_404(Item, item_id)
+    require_manage(found.store_id)
+    if not FlaskForm().validate_on_submit():  # the CSRF token
+        return _render_item(found, StockForm(formdata=None), 400, _("The form expired; try again."))
+    try:
+        set_barcode(found.id, request.form.get("barcode", "")[:100], _actor())
+    except ValidationFailed as refused:
+        return _render_item(found, StockForm(formdata=None), 422, str((refused.fields or {}).get("barcode", "")))
+    flash(_("Barcode saved."), "success")
     return redirect(url_for(".item", item_id=found.id), 303)

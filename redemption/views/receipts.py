@@ -1,7 +1,7 @@
 """Receipts (A4 or 58 mm), voids, and the resident's own redemptions."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -46,12 +46,16 @@ def _void_state(redemption: Redemption) -> str:
 
 def _render_receipt(redemption: Redemption, form: VoidForm | None = None, status: int = 200):
     from accounts.models import User
+    from redemption.views.counter import SESSION_NEXT
 
     voided_by = db.session.get(User, redemption.voided_by_id) if redemption.voided_by_id else None
+    is_keeper = _keeps(redemption.store_id)
+    next_id = session.get(SESSION_NEXT) if is_keeper else None
+    next_resident = db.session.get(User, next_id) if isinstance(next_id, int) else None
     return render_template(
         "redemption/receipt.html", r=redemption, void_state=_void_state(redemption),
         form=form or VoidForm(formdata=None), voided_by=voided_by,
-        is_keeper=_keeps(redemption.store_id),
+        is_keeper=is_keeper, next_resident=next_resident,
     ), status
 
 
@@ -87,7 +91,7 @@ def void(redemption_id: int):
 def my_redemptions():
     """The signed-in person's redemptions with their lines, newest first."""
     page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and len(page_number) < 6 else 1
+    page_number = int(page_number) if page_number.isascii() and page_number.isdigit() and len(page_number) < 6 else 1
     page = db.paginate(
         sa.select(Redemption).where(Redemption.resident_id == current_user.id)
         .order_by(Redemption.created_at.desc(), Redemption.id.desc()),
