@@ -10,7 +10,6 @@ retrying it with the same Idempotency-Key, which must post it at most once.
 
 import random
 import threading
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
