@@ -41,10 +41,12 @@ def server_env(database_url: str) -> dict:
     return env
 
 
-def flask_cli(database_url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`flask --app app ARGS` in a fresh process against database_url."""
+def flask_cli(database_url: str, *args: str, timeout: float = 300, env: dict | None = None
+              ) -> subprocess.CompletedProcess:
+    """`flask --app app ARGS` in a fresh process against database_url (env: extra variables)."""
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
-                          env=server_env(database_url), capture_output=True, text=True, timeout=timeout)
+                          env={**server_env(database_url), **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def port_is_free(port: int) -> bool:
