@@ -51,6 +51,7 @@ def flask_cli(database_url: str, *args: str, timeout: float = 300, env: dict | N
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no obstacle
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -131,6 +132,14 @@ class GunicornServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def wait_until(self, condition, seconds: float, what: str) -> None:
+        """Poll condition() up to seconds; fail naming what did not happen."""
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} did not happen within {seconds} s:\n{self.tail()}")
+            time.sleep(0.1)
 
     def kill9(self) -> None:
         """SIGKILL the master and every worker at once: a crash, not a shutdown."""
