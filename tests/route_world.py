@@ -97,7 +97,8 @@ class Clients:
             response = client.open(path, method=method, json=body, headers=headers)
         else:
             response = client.open(path, method=method, data=self.body(path) if method != "GET" else None)
-        response.close()  # a file response (static) holds its file open until closed
+        response.get_data()
+        response.close()  # a file or streamed response (static) holds its file open until closed
         if path == "/sign-out" and role != "anonymous":
             del self.clients[role]  # signed out: the next request signs in again
         return response
