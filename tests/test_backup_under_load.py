@@ -13,7 +13,8 @@ import requests
 import sqlalchemy as sa
 
 from tests import load_helpers
-from tests.bank_scenarios import check_world, run_load
+from tests.bank_checks import check_world
+from tests.bank_scenarios import run_load
 from tests.bank_workload import build_world
 from tests.conftest import PG_ADMIN_URL, _pg_url, db_kind
 from tests.load_helpers import flask_cli

@@ -8,7 +8,8 @@ are printed (`-s` shows them) and kept in docs/reliability.md.
 import pytest
 
 from tests import load_helpers
-from tests.bank_scenarios import check_world, concurrently, run_load
+from tests.bank_checks import check_world
+from tests.bank_scenarios import concurrently, run_load
 from tests.bank_workload import Op, build_world, key, send
 from tests.conftest import db_kind
 from tests.load_helpers import flask_cli

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from tests import load_helpers
-from tests.bank_scenarios import check_world, run_load, settle_unknown
+from tests.bank_checks import check_world
+from tests.bank_scenarios import run_load, settle_unknown
 from tests.bank_workload import build_world
 from tests.conftest import db_kind
 from tests.load_helpers import flask_cli
