@@ -125,17 +125,15 @@ def chain_extends(checkpoint: dict) -> list[str]:
     return problems
 
 
-def check_checkpoint(path: str):
-    """verify --checkpoint: a section saying whether the chain still extends the checkpoint."""
-    from commands.verify import Section
-
+def check_checkpoint(path: str) -> tuple[str, list[str]]:
+    """verify --checkpoint: (the summary when the chain still extends the checkpoint, the problems)."""
     try:
         checkpoint = read_checkpoint(path, signing_key())
     except CheckpointError as error:
-        return Section("checkpoint", problems=[f"checkpoint: {error}"])
+        return "", [f"checkpoint: {error}"]
     problems = [f"checkpoint: {problem}" for problem in chain_extends(checkpoint)]
-    return Section("checkpoint", f"the chain extends the checkpoint of {checkpoint['taken_at']} "
-                                 f"({checkpoint['event_count']} events, last id {checkpoint['last_id']})", problems)
+    return (f"the chain extends the checkpoint of {checkpoint['taken_at']} "
+            f"({checkpoint['event_count']} events, last id {checkpoint['last_id']})", problems)
 
 
 @click.command("checkpoint")

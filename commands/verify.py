@@ -109,7 +109,8 @@ def verify_command(show_all: bool, checkpoint_path: str | None):
     if checkpoint_path is not None:
         from commands.checkpoint import check_checkpoint
 
-        sections.append(check_checkpoint(checkpoint_path))
+        summary, problems = check_checkpoint(checkpoint_path)
+        sections.append(Section("checkpoint", summary, problems))
     db.session.rollback()
     seconds = max(time.perf_counter() - started, 1e-6)
     cpu_seconds = max(time.process_time() - cpu_started, 1e-6)  # this process alone: steadier on a busy machine
