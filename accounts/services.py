@@ -7,8 +7,9 @@ from flask_babel import gettext
 from pypinyin import Style, lazy_pinyin
 
 from accounts.cards import new_card_code, normalise_card_code
-from accounts.models import ROLES, ApiToken, Community, Grid, User, UserRole
+from accounts.models import ROLES, Community, Grid, User, UserRole
 from accounts.passwords import hash_password
+from accounts.sessions import end_all_sessions
 from audit import service as audit
 from core.db import run_write
 from core.errors import InvalidCard, NotFound, ValidationFailed
@@ -311,9 +312,13 @@ def update_user(req: EditUser, actor: User | None) -> User:
         user.role_rows.extend(UserRole(role=role) for role in ROLES if role in wanted and role not in held)
         if password_hash is not None:
             user.password_hash = password_hash
-            db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
         db.session.flush()
         after = user_snapshot(user)
+        lost_roles = set(before["roles"]) - set(after["roles"])
+        if password_hash is not None or lost_roles or (before["active"] and not after["active"]):
+            # Powers follow roles and passwords: every session and token of theirs ends now.
+            end_all_sessions(user.id)
+            after["sessions_ended"] = True
         if before != after or password_hash is not None:
             if password_hash is not None:
                 after["password_changed"] = True
