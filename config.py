@@ -1,7 +1,13 @@
 """Configuration defaults; the environment and instance/config.py override them."""
 
+import ipaddress
 import os
+import secrets
+import sys
 from datetime import timedelta
+
+MIN_SECRET_KEY_BYTES = 32
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def env_flag(*names: str) -> bool:
@@ -51,3 +57,53 @@ def default_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_USERNAME": 10,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
     }
+
+
+def settle_secret_key(app) -> None:
+    """Refuse a missing or short SECRET_KEY outside testing; in debug on loopback only, make one.
+
+    The debug key is random per process (never one public key shared by every install), and
+    requests from anywhere but loopback are refused while it is in use.
+    """
+    key = app.config.get("SECRET_KEY")
+    if app.testing:
+        if not key:
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    if key:
+        if len(str(key).encode()) < MIN_SECRET_KEY_BYTES:
+            raise RuntimeError(f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_BYTES} random bytes "
+                               "(scripts/make-secret.sh writes one)")
+        return
+    debug = app.debug or os.environ.get("FLASK_DEBUG") == "1"
+    if not debug:
+        raise RuntimeError("SECRET_KEY is not set: export it or put it in instance/config.py")
+    host = serving_host()
+    if host not in LOOPBACK_NAMES:
+        raise RuntimeError(f"SECRET_KEY is not set: a development key is only made for 127.0.0.1, not {host}")
+    app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["DEBUG_KEY_IN_USE"] = True
+    app.before_request(_loopback_only)
+
+
+def serving_host() -> str:
+    """The address `flask run` binds: --host/-h on the command line, else FLASK_RUN_HOST, else 127.0.0.1."""
+    argv = sys.argv
+    for index, arg in enumerate(argv):
+        if arg in ("--host", "-h") and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--host="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+
+
+def _loopback_only():
+    """With a development key, only this machine may talk to the app."""
+    from flask import abort, request
+
+    try:
+        loopback = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        abort(403)
