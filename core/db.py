@@ -12,6 +12,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from core.errors import IdempotencyConflict
 from extensions import db
 
 T = TypeVar("T")
@@ -90,9 +91,12 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
             result = work()
             session.commit()
             return result
-        except IntegrityError:
+        except IntegrityError as error:
             session.rollback()
             if integrity_retried:
+                if "idempotency_key" in str(error.orig):
+                    # Not a twin (that replays on the retry): a key reused for another action.
+                    raise IdempotencyConflict() from error
                 raise
             integrity_retried = True
         except DBAPIError as error:

@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_talisman import Talisman
 
-from extensions import db, login_manager
+from extensions import login_manager
 
 CSP = {
     "default-src": "'self'",

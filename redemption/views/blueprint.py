@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from core.validate import parse_id as core_parse_id
 from extensions import db
 
 bp = Blueprint("redemption", __name__, url_prefix="/store")
@@ -13,13 +14,7 @@ MAX_DB_ID = 2**31 - 1
 
 def parse_id(raw) -> int | None:
     """A positive database id from untrusted text, or None."""
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    if not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 0 < value <= MAX_DB_ID else None
+    return core_parse_id(raw)  # ASCII digits only: "²".isdigit() is True but int() refuses it
 
 
 def get_or_404(model, object_id: int):

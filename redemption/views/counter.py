@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from accounts.decorators import role_required
 from accounts.models import User
 from core.errors import DomainError, InvalidCard
+from core.validate import parse_int
 from extensions import db
 from points import ledger
 from redemption import services
@@ -145,12 +146,12 @@ def _quantities() -> tuple[dict[int, int], bool]:
         if not name.startswith("qty-"):
             continue
         item_id = parse_id(name[4:])
-        raw = raw.strip() or "0"
-        if item_id is None or not raw.isdigit() or len(raw) > 3 or int(raw) > MAX_QUANTITY:
+        quantity = parse_int(raw.strip() or "0", max_value=MAX_QUANTITY)  # ASCII digits only
+        if item_id is None or quantity is None:
             ok = False
             continue
-        if int(raw) > 0:
-            wanted[item_id] = int(raw)
+        if quantity > 0:
+            wanted[item_id] = quantity
     return wanted, ok
 
 
