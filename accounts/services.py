@@ -42,6 +42,7 @@ def user_snapshot(user: User) -> dict:
     return {
         "username": user.username, "name": user.name, "roles": user.roles, "phone": user.phone,
         "community_id": user.community_id, "grid_id": user.grid_id, "active": user.active,
+        "party_member": bool(user.party_member), "in_need": bool(user.in_need),
     }
 
 
@@ -230,6 +231,8 @@ class EditUser:
     phone: str | None = None
     id_number: str | None = None
     new_password: str | None = None
+    party_member: bool | None = None  # None: unchanged (the people page does not show these yet)
+    in_need: bool | None = None
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -304,6 +307,10 @@ def update_user(req: EditUser, actor: User | None) -> User:
         user.name_initials = name_initials(user.name)
         user.phone, user.id_number = req.phone, req.id_number
         user.community_id, user.grid_id, user.active = req.community_id, req.grid_id, req.active
+        if req.party_member is not None:
+            user.party_member = req.party_member
+        if req.in_need is not None:
+            user.in_need = req.in_need
         wanted = set(req.roles)
         for row in list(user.role_rows):
             if row.role not in wanted:
