@@ -48,6 +48,8 @@ def default_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         # A store keeper's web session ends after this many minutes without a request (0: never).
         "KEEPER_IDLE_MINUTES": env_minutes("KEEPER_IDLE_MINUTES", 15),
+        # People searches a store keeper may run per minute (counter and API), per keeper.
+        "KEEPER_SEARCHES_PER_MINUTE": env_minutes("KEEPER_SEARCHES_PER_MINUTE", 30),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 2 * 1024 * 1024,

@@ -115,7 +115,9 @@ def list_users():
     if len(q) > 100 or any(ord(ch) < 32 for ch in q):
         raise ValidationFailed({"q": gettext("At most 100 characters, without control characters.")})
     admin = actor.has_role("admin")
-    stmt = services.people_query(q, include_inactive=admin)
+    if not admin:
+        services.count_search(actor)
+    stmt = services.people_query(q, include_inactive=admin, phone_substring=admin)
     return jsonify(keyset_page(
         stmt, User.id, lambda user: render_user(user, whole_phone=admin, with_card=admin)
     ))

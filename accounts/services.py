@@ -9,6 +9,7 @@ from pypinyin import Style, lazy_pinyin
 from accounts.cards import new_card_code, normalise_card_code
 from accounts.models import ROLES, Community, Grid, User, UserRole
 from accounts.passwords import hash_password
+from accounts.search import count_search, people_query, search_people  # noqa: F401  (callers import them here)
 from accounts.sessions import end_all_sessions
 from audit import service as audit
 from core.db import run_write
@@ -182,40 +183,6 @@ def find_by_card(raw_code: str) -> User:
     if user is None or not user.active:
         raise InvalidCard()
     return user
-
-
-# ---------------------------------------------------------------- search
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def people_query(q: str | None, *, include_inactive: bool = True) -> sa.Select:
-    """Users matching q by name (contains), username, phone or pinyin initials (prefix)."""
-    stmt = sa.select(User)
-    if not include_inactive:
-        stmt = stmt.where(User.active.is_(True))
-    q = (q or "").strip()
-    if q:
-        escaped = _like(q)
-        conditions = [
-            User.name.ilike(f"%{escaped}%", escape="\\"),
-            User.username.ilike(f"{escaped}%", escape="\\"),
-            User.name_initials.like(f"{_like(q.lower())}%", escape="\\"),
-        ]
-        digits = q.replace(" ", "").replace("-", "")
-        if digits.isdigit() and len(digits) >= 3:
-            conditions.append(User.phone.like(f"%{digits}%"))
-        stmt = stmt.where(sa.or_(*conditions))
-    return stmt
-
-
-def search_people(q: str, limit: int = 20, include_inactive: bool = False) -> list[User]:
-    """Up to limit active people matching q (name, username, phone, pinyin initials)."""
-    if not (q or "").strip() or "\x00" in q:
-        return []
-    stmt = people_query(q[:100], include_inactive=include_inactive).order_by(User.name, User.id).limit(limit)
-    return list(db.session.execute(stmt).scalars())
 
 
 # ---------------------------------------------------------------- editing people
