@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from accounts.decorators import read_only
 from core.validate import parse_id as core_parse_id
 from extensions import db
 
@@ -35,7 +36,9 @@ def my_store_ids() -> list[int]:
 
 
 def may_manage(store_id: int) -> bool:
-    """Admins manage every store; a keeper only the stores they keep."""
+    """Admins manage every store; a keeper only the stores they keep; auditors read every one."""
+    if read_only():
+        return True  # role_required let a reader in for GET only
     return current_user.has_role("admin") or (
         current_user.has_role("store_keeper") and store_id in my_store_ids()
     )
