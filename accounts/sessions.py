@@ -110,6 +110,13 @@ def _write_quietly(statement) -> None:
     """
     try:
         with db.engine.begin() as connection:
-            connection.execute(statement)
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # never hold a page up behind a long write for a bookkeeping touch
+                connection.exec_driver_sql("PRAGMA busy_timeout=250")
+            try:
+                connection.execute(statement)
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA busy_timeout=10000")
     except SQLAlchemyError:
         current_app.logger.info("session bookkeeping skipped: database busy")
