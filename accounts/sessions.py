@@ -36,6 +36,8 @@ def open_session(user: User) -> str:
     """Insert a new session row for user (inside the caller's write) and return its token."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # The person's dead sessions go now, so the table holds only live ones.
+    db.session.execute(sa.delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now))
     db.session.add(WebSession(user_id=user.id, token_hash=token_hash(token), created_at=now,
                               last_seen_at=now, expires_at=now + session_lifetime()))
     return token

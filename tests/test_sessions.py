@@ -201,3 +201,8 @@ def test_an_expired_session_row_signs_nobody_in(app, client):
         db.session.execute(sa.update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
     assert not signed_in(client)
+
+    sign_in_remembered(client, resident)  # a new sign-in clears the dead row away
+    assert signed_in(client)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(WebSession.id))).scalar_one() == 1
