@@ -109,14 +109,14 @@ def create_user():
 
 @bp.get("/users")
 def list_users():
-    """Search people by name, username, phone or pinyin initials (admin, store keeper, auditor)."""
-    actor = require_roles("admin", "store_keeper", "auditor")
+    """Search people by name, username, phone or pinyin initials (admin, store keeper; API.md)."""
+    actor = require_roles("admin", "store_keeper")
     q = request.args.get("q", "")
     if len(q) > 100 or any(ord(ch) < 32 for ch in q):
         raise ValidationFailed({"q": gettext("At most 100 characters, without control characters.")})
     admin = actor.has_role("admin")
     services.count_search(actor)  # counts store keepers only
-    stmt = services.people_query(q, include_inactive=admin or actor.has_role("auditor"), phone_substring=admin)
+    stmt = services.people_query(q, include_inactive=admin, phone_substring=admin)
     return jsonify(keyset_page(
         stmt, User.id, lambda user: render_user(user, whole_phone=admin, with_card=admin)
     ))
