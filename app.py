@@ -6,7 +6,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import default_config
+from config import default_config, settle_secret_key
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -44,10 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     else:
         app.config.update(test_config)
-    if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing or os.environ.get("FLASK_DEBUG") == "1"):
-            raise RuntimeError("SECRET_KEY is not set: export it or put it in instance/config.py")
-        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    settle_secret_key(app)
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
 

@@ -4,15 +4,16 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
 from accounts import services
-from accounts.models import User
+from accounts.models import ROLES, User
 from accounts.signin import authenticate
-from accounts.tokens import issue_token
+from accounts.tokens import issue_token, revoke_token
 from audit.service import client_address
-from core.api import created, json_body, keyset_page, require_roles
-from core.errors import ValidationFailed
+from core.api import api_user, created, json_body, keyset_page, require_roles
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.privacy import mask_phone
 from core.timeutil import to_iso
 from core.validate import Checker, not_storable
+from extensions import db
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -95,13 +96,14 @@ def create_user():
 
 @bp.get("/users")
 def list_users():
-    """Search people by name, username, phone or pinyin initials (admin, store keeper)."""
+    """Search people by name, username, phone or pinyin initials (admin, store keeper; API.md)."""
     actor = require_roles("admin", "store_keeper")
     q = request.args.get("q", "")
     if len(q) > 100 or any(ord(ch) < 32 for ch in q):
         raise ValidationFailed({"q": gettext("At most 100 characters, without control characters.")})
     admin = actor.has_role("admin")
-    stmt = services.people_query(q, include_inactive=admin)
+    services.count_search(actor)  # counts store keepers only
+    stmt = services.people_query(q, include_inactive=admin, phone_substring=admin)
     return jsonify(keyset_page(
         stmt, User.id, lambda user: render_user(user, whole_phone=admin, with_card=admin)
     ))
@@ -116,3 +118,83 @@ def create_community():
     c.done()
     community = services.create_community(name, actor)
     return created({"id": community.id, "name": community.name})
+
+
+@bp.delete("/tokens/current")
+def delete_current_token():
+    """Sign out of the API: the token of this call stops working at once (204)."""
+    user = api_user()
+    revoke_token(request.headers.get("Authorization", "").partition(" ")[2].strip(), user.id)
+    return "", 204
+
+
+def render_person(user: User, *, whole_phone: bool) -> dict:
+    """One person as PATCH answers it; GET /api/v1/users/{id} (reports) adds balance, hours and star."""
+    body = render_user(user, whole_phone=whole_phone, with_card=whole_phone)
+    body.update(party_member=bool(user.party_member), in_need=bool(user.in_need))
+    return body
+
+
+def _not_found():
+    raise NotFound()
+
+
+PATCHABLE = ("name", "phone", "roles", "active", "password", "community_id", "grid_id",
+             "party_member", "unit_id", "in_need")
+
+
+@bp.patch("/users/<int:user_id>")
+def patch_user(user_id: int):
+    """Change any of a person's fields (admin); password, roles or active changes end their sessions."""
+    actor = require_roles("admin")
+    user = db.session.get(User, user_id) or _not_found()
+    data = json_body()
+    if user.id == actor.id and "roles" in data and (
+        not isinstance(data["roles"], list) or set(data["roles"]) != set(user.roles)
+    ):
+        raise Forbidden(gettext("Nobody changes their own roles; ask another admin."))
+    req = _edit_request(user, data)
+    try:
+        services.update_user(req, actor)
+    except ValidationFailed as refused:  # the service names the page's field; the API calls it password
+        raise ValidationFailed({("password" if name == "new_password" else name): message
+                                for name, message in (refused.fields or {}).items()}) from None
+    db.session.expire_all()
+    return jsonify(render_person(db.session.get(User, user_id), whole_phone=True))
+
+
+def _edit_request(user: User, data: dict) -> services.EditUser:
+    """The person as they are, with the fields the body gives; 422 listing every bad one."""
+    c = Checker(data)
+    given = {name for name in PATCHABLE if name in data}
+    name = c.text("name", max_length=100) if "name" in given else user.name
+    phone = user.phone
+    if "phone" in given:
+        phone = services.clean_phone(c.text("phone", required=False, max_length=30))
+    roles = tuple(user.roles)
+    if "roles" in given:
+        roles = _roles(c)
+        if roles and any(role not in ROLES for role in roles):
+            c.fail("roles", gettext("Choose roles from: %(roles)s.", roles=", ".join(ROLES)))
+    active = c.boolean("active", default=user.active) if "active" in given else user.active
+    password = _secret(c, "password") if "password" in given else None
+    community_id, grid_id = user.community_id, user.grid_id
+    if "community_id" in given:
+        community_id = c.id("community_id", required=False)
+        if "grid_id" not in given and grid_id is not None and community_id != user.community_id:
+            grid_id = None  # the old grid belongs to the old community
+    if "grid_id" in given:
+        grid_id = c.id("grid_id", required=False)
+    flags = {name: c.boolean(name, default=bool(getattr(user, name))) for name in ("party_member", "in_need")
+             if name in given}
+    if data.get("unit_id") is not None:
+        c.fail("unit_id", gettext("No such unit."))  # units come with a later issue: only null for now
+    for field in ("active", "party_member", "in_need"):
+        if field in given and data[field] is None:
+            c.fail(field, gettext("Must be true or false."))
+    c.done()
+    return services.EditUser(
+        user_id=user.id, name=name, roles=roles, active=active, community_id=community_id, grid_id=grid_id,
+        phone=phone, id_number=user.id_number, new_password=password,
+        party_member=flags.get("party_member"), in_need=flags.get("in_need"),
+    )

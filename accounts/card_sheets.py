@@ -39,7 +39,7 @@ def _holders(community_id: int, grid_id: int | None, page: int):
     return db.paginate(stmt, page=page, per_page=per_print, error_out=False)
 
 
-@role_required("admin")
+@role_required("admin", readers=())  # card codes spend points: not for readers
 def card_sheets():
     """Pick a community or grid; print its residents' cards on A4, 10 to a sheet."""
     communities = db.session.execute(

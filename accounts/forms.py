@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from accounts.models import ROLES
+from core.validate import parse_id
 
 ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -38,8 +39,8 @@ def optional_int(value):
         return None
     if isinstance(value, int):
         return value
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) < 12 else -1
+    number = parse_id(value)
+    return number if number is not None else -1
 
 
 class CheckboxesField(SelectMultipleField):

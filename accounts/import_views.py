@@ -10,7 +10,7 @@ from accounts.forms import ImportPeopleForm
 from accounts.people_import import ImportProblems, import_people
 
 
-@role_required("admin")
+@role_required("admin", readers=())  # a form only
 def import_people_page():
     """Add many residents at once from Excel or CSV; all or nothing."""
     form = ImportPeopleForm()

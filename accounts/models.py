@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     card_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     honour_roll_opt_out: Mapped[bool] = mapped_column(default=False)
     care_mode: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 关怀模式: large text
+    party_member: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    in_need: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     name_initials: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -68,9 +70,18 @@ class User(UserMixin, db.Model):
         """True when the user holds any of the given roles."""
         return any(row.role in roles for row in self.role_rows)
 
+    # The web session this request runs under (set by accounts.sessions, never stored here):
+    # Flask-Login keeps get_id() in the session and remember cookies, so both name a
+    # server-side WebSession row that sign-out and password changes delete.
+    web_session_token = None  # str | None; unannotated so SQLAlchemy leaves it unmapped
+
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
         return self.active
+
+    def get_id(self) -> str:
+        """The web session's token (not the user id), so a cookie dies with its server row."""
+        return self.web_session_token or f"no-session-{self.id}"
 
 
 class UserRole(db.Model):
@@ -92,6 +103,22 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class WebSession(db.Model):
+    """A signed-in browser: its cookies carry the token, only its SHA-256 is stored.
+
+    Deleting the row ends the session and any remember-me cookie at once, in every process.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 

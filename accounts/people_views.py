@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from accounts import services
 from accounts.card_sheets import card_sheets
 from accounts.cards import card_context
-from accounts.decorators import role_required
+from accounts.decorators import read_only, role_required
 from accounts.forms import (
     ROLE_LABELS,
     CareModeForm,
@@ -67,7 +67,7 @@ def people():
     return render_template("accounts/people.html", form=form, page=page, q=q or "", role_labels=ROLE_LABELS)
 
 
-@role_required("admin")
+@role_required("admin", readers=())
 def new_person():
     """Add a person with roles, community, grid and contact details."""
     form = NewPersonForm()
@@ -99,6 +99,8 @@ def new_person():
 def edit_person(user_id: int):
     """Change a person's details, roles, active flag or password."""
     person = db.session.get(User, user_id) or abort(404)
+    if read_only():  # an auditor reads the person, phone masked, and changes nothing
+        return render_template("accounts/person.html", person=person, role_labels=ROLE_LABELS)
     form = EditPersonForm(obj=None if request.method == "POST" else person)
     if request.method == "GET":
         form.roles.data = person.roles
@@ -124,7 +126,7 @@ def edit_person(user_id: int):
                            confirm=ConfirmForm()), status
 
 
-@role_required("admin")
+@role_required("admin", readers=())
 def replace_card(user_id: int):
     """Issue a new card code; the old card stops working at once."""
     db.session.get(User, user_id) or abort(404)
@@ -135,7 +137,7 @@ def replace_card(user_id: int):
     return redirect(url_for("accounts.person_card", user_id=user_id))
 
 
-@role_required("admin")
+@role_required("admin", readers=())  # a card code is a means of payment: admins only
 def person_card(user_id: int):
     """A person's member card, for an admin to print."""
     person = db.session.get(User, user_id) or abort(404)

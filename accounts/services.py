@@ -7,8 +7,10 @@ from flask_babel import gettext
 from pypinyin import Style, lazy_pinyin
 
 from accounts.cards import new_card_code, normalise_card_code
-from accounts.models import ROLES, ApiToken, Community, Grid, User, UserRole
+from accounts.models import ROLES, Community, Grid, User, UserRole
 from accounts.passwords import hash_password
+from accounts.search import count_search, people_query, search_people  # noqa: F401  (callers import them here)
+from accounts.sessions import end_all_sessions
 from audit import service as audit
 from core.db import run_write
 from core.errors import InvalidCard, NotFound, ValidationFailed
@@ -41,6 +43,7 @@ def user_snapshot(user: User) -> dict:
     return {
         "username": user.username, "name": user.name, "roles": user.roles, "phone": user.phone,
         "community_id": user.community_id, "grid_id": user.grid_id, "active": user.active,
+        "party_member": bool(user.party_member), "in_need": bool(user.in_need),
     }
 
 
@@ -182,40 +185,6 @@ def find_by_card(raw_code: str) -> User:
     return user
 
 
-# ---------------------------------------------------------------- search
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def people_query(q: str | None, *, include_inactive: bool = True) -> sa.Select:
-    """Users matching q by name (contains), username, phone or pinyin initials (prefix)."""
-    stmt = sa.select(User)
-    if not include_inactive:
-        stmt = stmt.where(User.active.is_(True))
-    q = (q or "").strip()
-    if q:
-        escaped = _like(q)
-        conditions = [
-            User.name.ilike(f"%{escaped}%", escape="\\"),
-            User.username.ilike(f"{escaped}%", escape="\\"),
-            User.name_initials.like(f"{_like(q.lower())}%", escape="\\"),
-        ]
-        digits = q.replace(" ", "").replace("-", "")
-        if digits.isdigit() and len(digits) >= 3:
-            conditions.append(User.phone.like(f"%{digits}%"))
-        stmt = stmt.where(sa.or_(*conditions))
-    return stmt
-
-
-def search_people(q: str, limit: int = 20, include_inactive: bool = False) -> list[User]:
-    """Up to limit active people matching q (name, username, phone, pinyin initials)."""
-    if not (q or "").strip() or "\x00" in q:
-        return []
-    stmt = people_query(q[:100], include_inactive=include_inactive).order_by(User.name, User.id).limit(limit)
-    return list(db.session.execute(stmt).scalars())
-
-
 # ---------------------------------------------------------------- editing people
 
 @dataclass(frozen=True)
@@ -229,6 +198,8 @@ class EditUser:
     phone: str | None = None
     id_number: str | None = None
     new_password: str | None = None
+    party_member: bool | None = None  # None: unchanged (the people page does not show these yet)
+    in_need: bool | None = None
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -303,6 +274,10 @@ def update_user(req: EditUser, actor: User | None) -> User:
         user.name_initials = name_initials(user.name)
         user.phone, user.id_number = req.phone, req.id_number
         user.community_id, user.grid_id, user.active = req.community_id, req.grid_id, req.active
+        if req.party_member is not None:
+            user.party_member = req.party_member
+        if req.in_need is not None:
+            user.in_need = req.in_need
         wanted = set(req.roles)
         for row in list(user.role_rows):
             if row.role not in wanted:
@@ -311,9 +286,13 @@ def update_user(req: EditUser, actor: User | None) -> User:
         user.role_rows.extend(UserRole(role=role) for role in ROLES if role in wanted and role not in held)
         if password_hash is not None:
             user.password_hash = password_hash
-            db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
         db.session.flush()
         after = user_snapshot(user)
+        lost_roles = set(before["roles"]) - set(after["roles"])
+        if password_hash is not None or lost_roles or (before["active"] and not after["active"]):
+            # Powers follow roles and passwords: every session and token of theirs ends now.
+            end_all_sessions(user.id)
+            after["sessions_ended"] = True
         if before != after or password_hash is not None:
             if password_hash is not None:
                 after["password_changed"] = True

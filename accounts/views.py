@@ -11,6 +11,7 @@ from accounts.cards import card_context
 from accounts.forms import CareModeForm, HonourRollForm, SignInForm
 from accounts.models import User
 from accounts.preferences import set_care_mode, set_honour_roll_opt_out
+from accounts.sessions import close_session, open_session
 from accounts.signin import authenticate
 from audit.service import client_address
 from core.errors import InvalidCredentials, RateLimited
@@ -55,7 +56,8 @@ def sign_in():
         status = 422
         if form.validate_on_submit():
             try:
-                user, _extra = authenticate(form.username.data, form.password.data, client_address())
+                user, token = authenticate(form.username.data, form.password.data, client_address(),
+                                           on_success=open_session)
             except RateLimited:
                 form.password.errors.append(_("Too many failed attempts. Wait 15 minutes, then try again."))
                 status = 429
@@ -67,6 +69,7 @@ def sign_in():
                 session.clear()  # nothing from before sign-in carries over
                 if lang:
                     session["lang"] = lang
+                user.web_session_token = token  # the cookies name this server-side session
                 login_user(user, remember=form.remember.data)
                 return redirect(target)
     form.password.data = ""
@@ -75,10 +78,12 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Forget the signed-in person; keep the language choice."""
+    """End this session on the server and drop its cookies; keep the language choice."""
     lang = session.get("lang")
-    logout_user()
+    if current_user.is_authenticated:
+        close_session(current_user.get_id(), current_user.id)
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
     if lang:
         session["lang"] = lang
     return redirect(url_for("accounts.sign_in"))

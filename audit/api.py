@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from audit.service import verify_chain
 from core.api import keyset_page, list_args, require_roles
 from core.errors import ValidationFailed
+from core.privacy import mask_private
 from core.timeutil import to_iso
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -26,8 +27,9 @@ def _json_or_none(text: str | None):
         return text
 
 
-def render_event(event: AuditEvent) -> dict:
-    """One event as the API shows it; before/after are JSON objects."""
+def render_event(event: AuditEvent, *, whole: bool = True) -> dict:
+    """One event as the API shows it; before/after are JSON objects, phones masked unless whole."""
+    shown = (lambda value: value) if whole else mask_private
     return {
         "id": event.id,
         "at": to_iso(event.at),
@@ -36,8 +38,8 @@ def render_event(event: AuditEvent) -> dict:
         "action": event.action,
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
-        "before": _json_or_none(event.before),
-        "after": _json_or_none(event.after),
+        "before": shown(_json_or_none(event.before)),
+        "after": shown(_json_or_none(event.after)),
         "hash": event.hash,
         "prev_hash": event.prev_hash,
     }
@@ -46,7 +48,7 @@ def render_event(event: AuditEvent) -> dict:
 @bp.get("/audit")
 def list_events():
     """Events newest first, filtered by actor_id, action (exact or prefix ending '.') and since."""
-    require_roles(*READERS)
+    reader = require_roles(*READERS)
     fields: dict = {}
     try:
         filters = api_filters(request.args)
@@ -59,7 +61,8 @@ def list_events():
     if fields:
         raise ValidationFailed(fields)
     stmt = sa.select(AuditEvent).where(*conditions(filters))
-    return jsonify(keyset_page(stmt, AuditEvent.id, render_event))
+    whole = reader.has_role("admin")  # phones are shown whole to admins only
+    return jsonify(keyset_page(stmt, AuditEvent.id, lambda event: render_event(event, whole=whole)))
 
 
 @bp.get("/audit/verify")

@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from accounts.models import User
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from core.timeutil import shanghai_day_bounds
-from core.validate import MAX_ID
+from core.validate import MAX_ID, StrictIntegerField
 from extensions import db
 
 ACTION_PATTERN = r"[A-Za-z0-9_.\-]{1,60}"
@@ -139,7 +139,7 @@ class AuditFilterForm(FlaskForm):
         description=_l("Exact, or a prefix ending with a dot, e.g. hours."))
     subject_type = StringField(_l("Subject type"), validators=[
         Optional(), Regexp(f"^{SUBJECT_PATTERN}$", message=_l("Letters, digits or '_'."))])
-    subject_id = IntegerField(_l("Subject id"), validators=[
+    subject_id = StrictIntegerField(_l("Subject id"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("To (date)"), validators=[Optional()])

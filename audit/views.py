@@ -5,6 +5,7 @@ import json
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
+from flask_login import current_user
 
 from accounts.decorators import role_required
 from accounts.models import User
@@ -13,6 +14,7 @@ from audit.filters import AuditFilterForm, events_query, newest_first
 from audit.models import AuditEvent
 from audit.service import verify_chain
 from core.csvutil import csv_response
+from core.privacy import mask_private_json
 from core.templating import local_time
 from core.timeutil import shanghai_today
 from extensions import db
@@ -56,6 +58,13 @@ def changes(before_text: str | None, after_text: str | None) -> list[tuple[str, 
     return [("", _show(before) if before is not None else "", _show(after) if after is not None else "")]
 
 
+def _shown():
+    """Phones and ID numbers are whole for admins only; auditors read them masked."""
+    if current_user.has_role("admin"):
+        return lambda text: text
+    return mask_private_json
+
+
 def _filter_form() -> tuple[AuditFilterForm, bool]:
     form = AuditFilterForm(formdata=request.args)
     return form, form.validate()
@@ -75,8 +84,9 @@ def events():
     if valid:
         found = db.session.execute(newest_first(form.to_filters(), _cursor(), PAGE_SIZE + 1)).all()
         page = found[:PAGE_SIZE]
+        shown = _shown()
         names = _names(set().union(*(people_in(event) for event, _ in page)) if page else set())
-        rows = [{"event": event, "username": username, "changes": changes(event.before, event.after),
+        rows = [{"event": event, "username": username, "changes": changes(shown(event.before), shown(event.after)),
                  "text": describe(event, names), "label": label(event.action), "link": subject_page(event)}
                 for event, username in page]
         if len(found) > PAGE_SIZE:
@@ -118,13 +128,14 @@ def export():
                                action_labels=ACTION_LABELS,
                                args=form.query_args(), paged=False), 422
     stmt = events_query(form.to_filters()).order_by(AuditEvent.id.desc())
+    shown = _shown()
 
     def rows():
         result = db.session.execute(stmt.execution_options(yield_per=1000))
         for event, username in result:
             yield (event.id, local_time(event.at, "%Y-%m-%d %H:%M:%S"), event.actor_id, username,
                    event.address, event.action, event.subject_type, event.subject_id,
-                   event.before, event.after, event.prev_hash, event.hash)
+                   shown(event.before), shown(event.after), event.prev_hash, event.hash)
 
     header = [gettext("Id"), gettext("Time (Beijing time)"), gettext("Actor id"), gettext("Actor"),
               gettext("Address"), gettext("Action"), gettext("Subject type"), gettext("Subject id"),

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PG_ADMIN_URL = os.environ.get("JIFEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-SECRET_KEY = "bench-secret-key"
+SECRET_KEY = "bench-secret-key-at-least-32-bytes-long"
 KEEPER_PASSWORD = "bench-keeper-1"
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from core.errors import IdempotencyConflict
 from extensions import db
 
 T = TypeVar("T")
@@ -133,9 +134,12 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
             session.commit()
             _note_serial_hold(session)
             return result
-        except IntegrityError:
+        except IntegrityError as error:
             session.rollback()
             if integrity_retried:
+                if "idempotency_key" in str(error.orig):
+                    # Not a twin (that replays on the retry): a key reused for another action.
+                    raise IdempotencyConflict() from error
                 raise
             integrity_retried = True
         except DBAPIError as error:

@@ -74,6 +74,14 @@ def schemas() -> dict:
                        password=text(200, 8),
                        roles={"type": "array", "items": ref("Role"), "minItems": 1}, community_id=OPT_ID),
         "User": user,
+        "Person": {**user, "properties": {**user["properties"], "active": {"type": "boolean"},
+                                          "balance": integer(0), "service_minutes": integer(0),
+                                          "party_member": {"type": "boolean"}, "in_need": {"type": "boolean"}}},
+        "UserChanges": obj(None, name=text(100), phone={**text(30, 0), "nullable": True},
+                           roles={"type": "array", "items": ref("Role"), "minItems": 1},
+                           active={"type": "boolean"}, password=text(200, 8), community_id=OPT_ID,
+                           grid_id=OPT_ID, party_member={"type": "boolean"}, in_need={"type": "boolean"},
+                           unit_id={"nullable": True, "description": "units come later: only null for now"}),
         "NewCommunity": obj(["name"], name=text(100)),
         "Community": obj(["id", "name"], id=ID, name=text(100)),
         "NewTeam": obj(["name"], name=text(100), community_id=OPT_ID, lead_ids=IDS),
@@ -176,6 +184,12 @@ CALLS = [
     ("post", "/api/v1/users", "Add a person", "admin", "NewUser", 201, "User", ["400", "422"], set()),
     ("get", "/api/v1/users", "Search people by name, username or phone", "admin, store keeper", None, 200,
      list_of("User"), ["422"], {"list", "q"}),
+    ("get", "/api/v1/users/{id}", "A person (phones masked for auditors)", "admin, auditor", None, 200,
+     "Person", ["404"], set()),
+    ("patch", "/api/v1/users/{id}", "Change a person; password, roles or active end their sessions", "admin",
+     "UserChanges", 200, "Person", ["404", "400", "422"], set()),
+    ("delete", "/api/v1/tokens/current", "Sign out: this token stops working at once", "signed in", None, 204,
+     None, [], set()),
     ("post", "/api/v1/communities", "Add a community", "admin", "NewCommunity", 201, "Community",
      ["400", "422"], set()),
     ("post", "/api/v1/teams", "Add a volunteer team", "admin", "NewTeam", 201, "Team", ["400", "422"], set()),
@@ -247,7 +261,8 @@ def _operation(method, path, summary, who, body, status, response, errors, flags
                         .replace("-", "_")),
         "tags": [path.split("/")[3] if path.startswith("/api/v1/") else "meta"],
         "responses": {str(status): {"description": "Success", "content": {"application/json": {
-            "schema": ref(response) if isinstance(response, str) else response}}}},
+            "schema": ref(response) if isinstance(response, str) else response}}}} if response is not None
+        else {str(status): {"description": "Success, no content"}},
     }
     if "public" in flags:
         op["security"] = []

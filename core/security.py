@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_talisman import Talisman
 
-from extensions import db, login_manager
+from extensions import login_manager
 
 CSP = {
     "default-src": "'self'",
@@ -26,6 +26,8 @@ def init_security(app: Flask) -> None:
         app,
         force_https=False,
         session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        # Behind TLS (secure cookies on), browsers are told to come back over HTTPS only.
+        strict_transport_security=bool(app.config.get("SESSION_COOKIE_SECURE")),
         content_security_policy=CSP,
         content_security_policy_nonce_in=["script-src", "style-src"],
         frame_options="DENY",
@@ -34,10 +36,7 @@ def init_security(app: Flask) -> None:
     )
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from accounts.models import User
+    def load_user(session_token: str):
+        from accounts.sessions import load_session_user
 
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return load_session_user(session_token)

@@ -9,12 +9,79 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
+from wtforms import IntegerField
 
 from core.errors import ValidationFailed
 
 MAX_SAFE_INT = 2**53 - 1
 MAX_ID = 2**31 - 1  # id columns are 32-bit on PostgreSQL; a larger id can name nothing
+MAX_PAGE = 10_000  # 10,000 pages of 25-50 rows: past any real list, short of an OFFSET overflow
 _MISSING = object()
+
+
+# ---------------------------------------------------------------- query strings and form fields
+
+_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]{1,15}")
+
+
+def strict_int(value) -> int:
+    """`coerce=` for select fields: ASCII digits only ("١" or "²" are not a choice), else ValueError."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = parse_int(value, min_value=0, max_value=MAX_SAFE_INT)
+    if number is None:
+        raise ValueError("not a whole number in ASCII digits")
+    return number
+
+
+class StrictIntegerField(IntegerField):
+    """An IntegerField that takes only ASCII digits (an optional sign), at most 15 of them."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            self.data = None
+            return
+        if not _SIGNED_DIGITS.fullmatch(text):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = int(text)
+
+
+def parse_int(raw, *, min_value: int = 0, max_value: int = MAX_ID) -> int | None:
+    """A whole number written in ASCII digits 0-9, within bounds, or None.
+
+    str.isdigit() accepts "²" (int() then raises) and int() reads "١" or "１" as digits:
+    neither belongs in a form field, so only plain ASCII digits count here.
+    """
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(max_value)):
+        return None
+    value = int(text)
+    return value if min_value <= value <= max_value else None
+
+
+def parse_id(raw) -> int | None:
+    """A database id (1 to 2^31-1) from untrusted text, or None."""
+    return parse_int(raw, min_value=1, max_value=MAX_ID)
+
+
+def parse_page(raw, *, max_page: int = MAX_PAGE) -> int:
+    """A page number from the query string; anything bad or past max_page reads as page 1."""
+    return parse_int(raw, min_value=1, max_value=max_page) or 1
+
+
+def parse_ids(values, *, max_items: int = 500) -> list[int] | None:
+    """Ids from a multi-valued field; None when any one is not an id (the form was tampered with)."""
+    values = list(values)
+    if len(values) > max_items:
+        return None
+    ids = [parse_id(v) for v in values]
+    return None if any(i is None for i in ids) else list(dict.fromkeys(ids))
 
 
 def not_storable(value: str) -> bool:

@@ -21,9 +21,7 @@ from points.teams import is_team_lead, teams_led_by
 
 
 def leads_any_team(user_id: int) -> bool:
-    return db.session.execute(
-        sa.select(TeamMember.user_id).where(TeamMember.user_id == user_id, TeamMember.is_lead.is_(True))
-    ).first() is not None
+    return bool(teams_led_by(user_id))  # a lead mark without the team_lead role grants nothing
 
 
 def visible_teams(actor: User) -> list[Team]:

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -15,11 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.timeutil import shanghai_today
+from core.validate import StrictIntegerField, strict_int
 from points.models import ACTIVITY_CATEGORIES
 
 
 class ActivityForm(FlaskForm):
-    team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
+    team_id = SelectField(_l("Team"), coerce=strict_int, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     day = DateField(_l("Date"), validators=[InputRequired()], default=shanghai_today)  # most activities are logged the same day
     difficulty = SelectField(_l("Difficulty"), validators=[DataRequired()])
@@ -29,8 +29,8 @@ class ActivityForm(FlaskForm):
 
 
 class LogOneForm(FlaskForm):
-    volunteer_id = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
-    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
+    volunteer_id = SelectField(_l("Volunteer"), coerce=strict_int, validators=[InputRequired()])
+    minutes = StrictIntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 

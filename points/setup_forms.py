@@ -5,10 +5,11 @@ import uuid
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from accounts.models import User
+from core.validate import StrictIntegerField, parse_id, strict_int
 from extensions import db
 from points import awards, setup_services
 
@@ -34,7 +35,7 @@ def _nonzero(form, field):
 
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[InputRequired(), Length(max=100)])
-    community_id = SelectField(_l("Community"), coerce=int, default=0)
+    community_id = SelectField(_l("Community"), coerce=strict_int, default=0)
     leads = StringField(_l("Leads (usernames, separated by commas)"), validators=[Optional(), Length(max=1000)])
 
 
@@ -47,7 +48,7 @@ class PersonForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    points_per_hour = IntegerField(_l("Points per hour"), validators=[
+    points_per_hour = StrictIntegerField(_l("Points per hour"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_POINTS_PER_HOUR)])
     confirmed = HiddenField()  # "1" once the admin saw what changes and confirmed it
 
@@ -65,7 +66,7 @@ class LevelForm(FlaskForm):
 class CommendationTypeForm(FlaskForm):
     code = LevelForm.code
     name = StringField(_l("Commendation name"), validators=[InputRequired(), Length(max=60)])
-    points = IntegerField(_l("Points"), validators=[
+    points = StrictIntegerField(_l("Points"), validators=[
         InputRequired(), NumberRange(min=1, max=setup_services.MAX_COMMENDATION_POINTS)])
     active = BooleanField(_l("Active"), default=True)
 
@@ -91,7 +92,7 @@ class CommendationForm(AwardForm):
 
 
 class AdjustmentForm(AwardForm):
-    points = IntegerField(_l("Points (negative to deduct)"), validators=[
+    points = StrictIntegerField(_l("Points (negative to deduct)"), validators=[
         InputRequired(), NumberRange(min=-awards.MAX_ADJUSTMENT, max=awards.MAX_ADJUSTMENT), _nonzero],
         render_kw={"inputmode": "numeric"})
 
@@ -119,8 +120,9 @@ def resolve_person(form: PersonForm) -> tuple[User | None, list[User]]:
 
     Several matches → (None, candidates) so the page can offer them; none → a field error.
     """
-    if form.pick.data and form.pick.data.isdigit() and len(form.pick.data) < 16:
-        user = db.session.get(User, int(form.pick.data))
+    picked = parse_id(form.pick.data)
+    if picked is not None:
+        user = db.session.get(User, picked)
         if user is not None and user.active:
             return user, []
     matches = search_people(form.person.data or "")

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from accounts.decorators import role_required
+from accounts.decorators import read_only, role_required
 from accounts.models import Community, User
 from core.errors import DomainError, IdempotencyConflict, ValidationFailed
 from extensions import db
@@ -73,7 +73,10 @@ def teams_page():
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @role_required("admin", "team_lead")
 def team(team_id: int):
-    teams.check_can_manage(_actor(), team_id)
+    if read_only():  # an auditor reads any team and changes nothing
+        db.session.get(Team, team_id) or abort(404)
+    else:
+        teams.check_can_manage(_actor(), team_id)
     form, candidates, status = forms.PersonForm(), [], 200
     if request.method == "POST":
         status = 422
@@ -201,7 +204,7 @@ def _edit(model, form_class, obj_id: int, save, title: str):
 
 
 @bp.route("/rules/levels/<int:level_id>", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("admin", readers=())  # an edit form; the rules page lists every level
 def edit_level(level_id: int):
     def save(obj_id, form):
         setup_services.update_level(obj_id, _actor(), name=form.name.data,
@@ -211,7 +214,7 @@ def edit_level(level_id: int):
 
 
 @bp.route("/rules/commendation-types/<int:type_id>", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("admin", readers=())
 def edit_type(type_id: int):
     def save(obj_id, form):
         setup_services.update_commendation_type(obj_id, _actor(), name=form.name.data,
@@ -251,7 +254,7 @@ def _award(form, template: str, grant, done_endpoint: str, confirm=None):
 
 
 @bp.route("/awards/commendations/new", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("admin", readers=())  # a form only: nothing for an auditor to read
 def commend():
     form = forms.CommendationForm()
     form.type.choices = [(t.code, _("%(name)s (+%(points)s)", name=t.name, points=t.points))
@@ -266,7 +269,7 @@ def commend():
 
 
 @bp.route("/awards/adjustments/new", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("admin", readers=())
 def adjust():
     form = forms.AdjustmentForm()
     def confirm(person) -> dict:

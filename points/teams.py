@@ -20,20 +20,26 @@ MAX_LEADS = 20
 
 # ---------------------------------------------------------------- reads
 
+def _holds_lead_role():
+    """Powers follow roles: a lead mark on a membership counts only while the team_lead role is held."""
+    return sa.exists().where(UserRole.user_id == TeamMember.user_id, UserRole.role == "team_lead")
+
+
 def is_team_lead(user_id: int, team_id: int) -> bool:
-    """True when the person is marked as a lead of the team."""
+    """True when the person is marked as a lead of the team and holds the team_lead role."""
     return db.session.execute(
         sa.select(TeamMember.user_id).where(
-            TeamMember.team_id == team_id, TeamMember.user_id == user_id, TeamMember.is_lead.is_(True)
+            TeamMember.team_id == team_id, TeamMember.user_id == user_id, TeamMember.is_lead.is_(True),
+            _holds_lead_role(),
         )
     ).first() is not None
 
 
 def teams_led_by(user_id: int) -> list[Team]:
-    """The teams this person leads, by name."""
+    """The teams this person leads (with the team_lead role held), by name."""
     return list(db.session.execute(
         sa.select(Team).join(TeamMember, TeamMember.team_id == Team.id)
-        .where(TeamMember.user_id == user_id, TeamMember.is_lead.is_(True))
+        .where(TeamMember.user_id == user_id, TeamMember.is_lead.is_(True), _holds_lead_role())
         .order_by(Team.name)
     ).scalars())
 

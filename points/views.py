@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from accounts.decorators import role_required
 from core.errors import DomainError
+from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
 from points import activities, hours, ledger, stats
 from points.entries import entries_page, recent_entries
@@ -47,8 +48,7 @@ def home():
 @bp.get("/history")
 @login_required
 def history():
-    page = request.args.get("page", 1, type=int)
-    pagination, entries = entries_page(current_user.id, max(page, 1))
+    pagination, entries = entries_page(current_user.id, parse_page(request.args.get("page")))
     return render_template("points/history.html", page=pagination, entries=entries,
                            balance=ledger.user_balance(current_user.id))
 
@@ -144,16 +144,18 @@ def log_roster(activity_id: int):
         abort(400)
     entries, typed, errors = [], {}, {}
     for name, raw in request.form.items():
-        if not name.startswith("m-") or not (name[2:].isascii() and name[2:].isdigit()) or len(name) > 14:
+        volunteer_id = parse_id(name[2:]) if name.startswith("m-") else None
+        if volunteer_id is None:
             continue
-        volunteer_id, value = int(name[2:]), raw.strip()
+        value = raw.strip()
         typed[volunteer_id] = value
         if value in ("", "0"):
             continue
-        if not (value.isascii() and value.isdigit()) or len(value) > 5:
+        minutes = parse_int(value, max_value=99999)
+        if minutes is None:
             errors[str(volunteer_id)] = gettext("Minutes must be a whole number from 1 to 1440.")
         else:
-            entries.append((volunteer_id, int(value)))
+            entries.append((volunteer_id, minutes))
     if errors:
         return _render_roster(activity, 422, row_errors=errors, typed=typed)
     try:
@@ -212,10 +214,10 @@ def import_csv(activity_id: int):
 @bp.get("/approvals")
 @role_required("admin")
 def approvals():
-    page = request.args.get("page", 1, type=int)
+    page = parse_page(request.args.get("page"))
     return render_template(
         "points/approvals.html", pending=activities.pending_records(None, 200),
-        approved=activities.approved_records_page(max(page, 1), total=stats.approved_count()), bulk=BulkForm(),
+        approved=activities.approved_records_page(page, total=stats.approved_count()), bulk=BulkForm(),
         key_form=KeyForm(idempotency_key=_key()), reason_form=ReasonForm(idempotency_key=_key()),
         new_key=_key)
 
@@ -225,10 +227,10 @@ def approvals():
 def approve_bulk():
     if not BulkForm().validate_on_submit():
         abort(400)
-    raw = request.form.getlist("ids")
-    ids = [int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 12]
-    if len(ids) != len(raw):
-        flash(gettext("Some selected values were not record numbers and were ignored."), "warning")
+    ids = parse_ids(request.form.getlist("ids"))
+    if ids is None:
+        flash(gettext("Choose records from the list; a record number was not valid."), "danger")
+        return approvals(), 422
     try:
         outcome = hours.approve_many(ids, current_user)
     except DomainError as error:

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,6 +15,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from core.validate import StrictIntegerField, strict_int
 
 KEY_PATTERN = r"[0-9a-f]{32}"
 MAX_QUANTITY = 999
@@ -47,7 +48,7 @@ class KeyedForm(FlaskForm):
 class StorePickForm(FlaskForm):
     """Which store this counter serves (for keepers of several stores)."""
 
-    store_id = SelectField(_l("Store"), coerce=int, validators=[InputRequired()])
+    store_id = SelectField(_l("Store"), coerce=strict_int, validators=[InputRequired()])
 
 
 class CardForm(FlaskForm):
@@ -73,16 +74,16 @@ class VoidForm(KeyedForm):
 
 class StoreForm(FlaskForm):
     name = StringField(_l("Store name"), validators=[InputRequired(), Length(max=100), _no_control_chars])
-    community_id = SelectField(_l("Community"), coerce=int, validators=[Optional()])
-    keeper_ids = SelectMultipleField(_l("Store keepers"), coerce=int, validators=[Optional()])
+    community_id = SelectField(_l("Community"), coerce=strict_int, validators=[Optional()])
+    keeper_ids = SelectMultipleField(_l("Store keepers"), coerce=strict_int, validators=[Optional()])
 
 
 class ItemForm(KeyedForm):
     name = StringField(_l("Item name"), validators=[InputRequired(), Length(max=100), _no_control_chars])
     category = StringField(_l("Category"), validators=[Optional(), Length(max=40), _no_control_chars])
-    price = IntegerField(_l("Price (points)"), validators=[InputRequired(), NumberRange(1, 1_000_000)])
-    stock = IntegerField(_l("Opening stock"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])
-    monthly_limit = IntegerField(
+    price = StrictIntegerField(_l("Price (points)"), validators=[InputRequired(), NumberRange(1, 1_000_000)])
+    stock = StrictIntegerField(_l("Opening stock"), default=0, validators=[InputRequired(), NumberRange(0, 100_000)])
+    monthly_limit = StrictIntegerField(
         _l("Limit per resident per month (empty: none)"), validators=[Optional(), NumberRange(1, MAX_QUANTITY)]
     )
     active = BooleanField(_l("On sale"), default=True)
@@ -98,7 +99,7 @@ STOCK_KINDS = [
 
 class StockForm(KeyedForm):
     kind = SelectField(_l("Kind"), choices=STOCK_KINDS, validators=[InputRequired()])
-    delta = IntegerField(
+    delta = StrictIntegerField(
         _l("Quantity (negative only for an adjustment)"),
         validators=[InputRequired(), NumberRange(-100_000, 100_000)],
     )

@@ -17,6 +17,7 @@ API_CALLS = [
     ("post", "/api/v1/items/{id}/stock"), ("post", "/api/v1/redemptions"),
     ("post", "/api/v1/redemptions/{id}/void"), ("get", "/api/v1/redemptions/{id}"),
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
+    ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),

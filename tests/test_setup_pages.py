@@ -10,7 +10,7 @@ from core.templating import NAV
 from extensions import db
 from points import ledger, setup_services, teams
 from points.models import Adjustment, Commendation, Team
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 
 
 @pytest.fixture
@@ -23,9 +23,8 @@ def web(app):
 
 
 def login(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    client.post("/sign-out")  # sessions live on the server now: a forged _user_id names none
+    sign_in(client, user)
 
 
 def make_team(app, admin_id, name="敬老服务队", lead_ids=()):

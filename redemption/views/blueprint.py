@@ -4,6 +4,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from accounts.decorators import read_only
+from core.validate import parse_id as core_parse_id
 from extensions import db
 
 bp = Blueprint("redemption", __name__, url_prefix="/store")
@@ -13,13 +15,7 @@ MAX_DB_ID = 2**31 - 1
 
 def parse_id(raw) -> int | None:
     """A positive database id from untrusted text, or None."""
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:  # "²".isdigit() is True
-        return None
-    value = int(text)
-    return value if 0 < value <= MAX_DB_ID else None
+    return core_parse_id(raw)  # ASCII digits only: "²".isdigit() is True but int() refuses it
 
 
 def get_or_404(model, object_id: int):
@@ -40,7 +36,9 @@ def my_store_ids() -> list[int]:
 
 
 def may_manage(store_id: int) -> bool:
-    """Admins manage every store; a keeper only the stores they keep."""
+    """Admins manage every store; a keeper only the stores they keep; auditors read every one."""
+    if read_only():
+        return True  # role_required let a reader in for GET only
     return current_user.has_role("admin") or (
         current_user.has_role("store_keeper") and store_id in my_store_ids()
     )

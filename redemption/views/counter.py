@@ -10,6 +10,7 @@ from accounts.decorators import role_required
 from accounts.models import User
 from core.errors import DomainError, InvalidCard
 from core.privacy import mask_name
+from core.validate import parse_int
 from extensions import db
 from points import ledger
 from redemption import services
@@ -201,12 +202,12 @@ def _quantities() -> tuple[dict[int, int], list[int | None]]:
         if not name.startswith("qty-"):
             continue
         item_id = parse_id(name[4:])
-        raw = raw.strip() or "0"
-        if item_id is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or int(raw) > MAX_QUANTITY:
+        quantity = parse_int(raw.strip() or "0", max_value=MAX_QUANTITY)  # ASCII digits only
+        if item_id is None or quantity is None:
             bad.append(item_id)
             continue
-        if int(raw) > 0:
-            wanted[item_id] = int(raw)
+        if quantity > 0:
+            wanted[item_id] = quantity
     return wanted, bad
 
 

@@ -28,7 +28,7 @@ def _upload():
 
 
 @bp.route("/stores/<int:store_id>/items/new", methods=["GET", "POST"])
-@role_required("admin", "store_keeper")
+@role_required("admin", "store_keeper", readers=())  # forms only: auditors read the item page
 def new_item(store_id: int):
     """Add an item; its opening stock is booked as an opening movement."""
     shop = get_or_404(Store, store_id)
@@ -53,7 +53,7 @@ def new_item(store_id: int):
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
-@role_required("admin", "store_keeper")
+@role_required("admin", "store_keeper", readers=())
 def edit_item(item_id: int):
     """Change an item's name, price, limit, category, photo or whether it is on sale (never its stock)."""
     item = get_or_404(Item, item_id)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from accounts.decorators import role_required
+from accounts.decorators import read_only, role_required
 from accounts.models import Community, User, UserRole
 from core.errors import DomainError
 from core.timeutil import shanghai_day_bounds, shanghai_today
@@ -61,7 +61,7 @@ def stores():
                 return redirect(url_for(".store", store_id=store.id), 303)
         else:
             status = 422
-    if is_admin:
+    if is_admin or read_only():  # auditors read every store
         shown = list(db.session.execute(sa.select(Store).order_by(Store.name)).scalars())
     else:
         shown = stores_by_id(my_store_ids())

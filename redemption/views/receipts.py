@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from accounts.decorators import role_required
 from core.errors import DomainError
 from core.timeutil import shanghai_date, shanghai_today
+from core.validate import parse_page
 from extensions import db
 from redemption import services
 from redemption.forms import VoidForm
@@ -90,8 +91,7 @@ def void(redemption_id: int):
 @login_required
 def my_redemptions():
     """The signed-in person's redemptions with their lines, newest first."""
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isascii() and page_number.isdigit() and len(page_number) < 6 else 1
+    page_number = parse_page(request.args.get("page"))
     page = db.paginate(
         sa.select(Redemption).where(Redemption.resident_id == current_user.id)
         .order_by(Redemption.created_at.desc(), Redemption.id.desc()),
