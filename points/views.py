@@ -312,6 +312,8 @@ def lead_team(team_id: int):
     from points.team_roster import team_members_with_hours, team_or_none
 
     team = team_or_none(team_id)
-    if team is None or team.id not in {t.id for t in activities.visible_teams(current_user)}:
+    readable = current_user.has_role("admin", "auditor") or (
+        team is not None and team.id in {t.id for t in activities.visible_teams(current_user)})
+    if team is None or not readable:
         abort(404)
     return render_template("points/team.html", team=team, members=team_members_with_hours(team.id))

@@ -49,8 +49,8 @@ EXPECT = {
     ("GET", "/api/v1/redemptions/<>"): ("KUD", "RL"),
     ("GET", "/store/redemptions/<>"): ("KUD", "RL"),
     # --- team lead (of the team), admin
-    ("GET", "/lead"): ("LD", ""),
-    ("GET", "/lead/activities/<>"): ("LD", ""),
+    ("GET", "/lead"): ("LUD", ""),  # reads: an auditor sees no team of their own there
+    ("GET", "/lead/activities/<>"): ("LD", "U"),  # a roster is a form for the team's leads
     ("POST", "/lead/activities"): ("LD", ""),
     ("POST", "/lead/activities/<>/csv"): ("LD", ""),
     ("POST", "/lead/activities/<>/log"): ("LD", ""),
@@ -101,8 +101,8 @@ EXPECT = {
     ("GET", "/communities"): ("UD", ""),  # reads
     ("GET", "/people"): ("UD", ""),  # reads
     ("GET", "/rules"): ("UD", ""),  # reads
-    ("GET", "/rules/commendation-types/<>"): ("UD", ""),  # reads
-    ("GET", "/rules/levels/<>"): ("UD", ""),  # reads
+    ("GET", "/rules/commendation-types/<>"): ("D", ""),  # an edit form only; /rules lists them
+    ("GET", "/rules/levels/<>"): ("D", ""),  # an edit form only; /rules lists them
     ("GET", "/teams"): ("UD", ""),  # reads
     ("GET", "/api/v1/users/<>"): ("UD", ""),
     # --- admin only: changes
@@ -118,7 +118,7 @@ EXPECT = {
     ("POST", "/communities/<>/grids"): ("D", ""),
     ("GET", "/people/new"): ("D", ""),
     ("POST", "/people/new"): ("D", ""),
-    ("GET", "/people/<>/edit"): ("D", ""),
+    ("GET", "/people/<>/edit"): ("UD", ""),  # reads, the form hidden
     ("POST", "/people/<>/edit"): ("D", ""),
     ("GET", "/people/<>/card"): ("D", ""),  # prints a card code: not a reading page
     ("POST", "/people/<>/card/replace"): ("D", ""),
@@ -163,6 +163,29 @@ EXPECT = {
     ("POST", "/api/v1/households"): ("D", ""),
     ("POST", "/api/v1/gifts"): (SIGNED_IN, ""),
     ("GET", "/api/v1/notifications"): (SIGNED_IN, ""),
+    # --- the people's side (issue 9): one's own inbox, card and text size; admins' per-person pages
+    ("GET", "/favicon.ico"): ("A" + SIGNED_IN, ""),
+    ("GET", "/card/show"): (SIGNED_IN, ""),
+    ("POST", "/care-mode"): (SIGNED_IN, ""),
+    ("GET", "/notifications"): (SIGNED_IN, ""),
+    ("POST", "/notifications/read-all"): (SIGNED_IN, ""),
+    ("POST", "/notifications/<>/read"): ("", SIGNED_IN),  # the only message is another resident's
+    ("POST", "/api/v1/notifications/<>/read"): ("", SIGNED_IN),
+    ("GET", "/lead/teams/<>"): ("LUD", ""),  # reads
+    ("GET", "/people/<>"): ("UD", ""),  # reads, phones masked for the auditor
+    ("POST", "/people/<>/care-mode"): ("D", ""),
+    ("GET", "/people/card-sheets"): ("D", ""),  # prints card codes: not a reading page
+    ("GET", "/people/import"): ("D", ""),
+    ("POST", "/people/import"): ("D", ""),
+    ("GET", "/reports/exports/entries.csv"): ("UD", ""),
+    ("GET", "/reports/exports/hours.csv"): ("UD", ""),
+    ("GET", "/reports/exports/redemption-lines.csv"): ("UD", ""),
+    ("GET", "/reports/exports/stock-movements.csv"): ("UD", ""),
+    # --- the counter's reports and barcodes (issue 11 finding 4, issue 9 item 8)
+    ("GET", "/store/shift"): ("KUD", ""),
+    ("GET", "/store/found-by-search"): ("UD", ""),
+    ("GET", "/store/found-by-search.csv"): ("UD", ""),
+    ("POST", "/store/items/<>/barcode"): ("KD", ""),
 }
 
 
@@ -187,7 +210,9 @@ def expected(method: str, rule: str, role: str) -> set[str]:
 def all_rules(app) -> list[tuple[str, str]]:
     """Every (rule, method) the app serves; reads first, so a change cannot hide a page."""
     pairs = {(r.rule, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
-    return sorted(pairs, key=lambda pair: (pair[1] != "GET", pair[0], pair[1]))
+    # Token revocation last: it ends every role's API token for the calls after it.
+    return sorted(pairs, key=lambda pair: (pair == ("/api/v1/tokens/current", "DELETE"), pair[1] != "GET",
+                                           pair[0], pair[1]))
 
 
 def test_every_route_is_in_the_expectations_table(app):
