@@ -234,7 +234,7 @@ def _award(form, template: str, grant, done_endpoint: str, confirm=None):
             person, candidates = forms.resolve_person(form)
             if person is not None:
                 form.person.data = person.username  # a retry needs no second pick
-                if confirm is not None and form.confirmed.data != "1":
+                if confirm is not None and form.confirmed.data != "1" and person.id != current_user.id:
                     return render_template("setup/award_confirm.html", form=form, person=person,
                                            balance=ledger.user_balance(person.id), **confirm(person))
                 key = f"form:{current_user.id}:{form.idempotency_key.data}"

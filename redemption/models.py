@@ -42,7 +42,7 @@ class Item(db.Model):
         sa.CheckConstraint("stock >= 0", name="stock_nonnegative"),
         sa.CheckConstraint("monthly_limit IS NULL OR monthly_limit > 0", name="limit_positive"),
         sa.UniqueConstraint("store_id", "name", name="uq_items_store_name"),
-        sa.UniqueConstraint("store_id", "barcode", name="uq_items_store_barcode"),  # trust-counter
+        sa.Index("uq_items_store_barcode", "store_id", "barcode", unique=True),  # trust-counter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,12 +13,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("items") as batch:
-        batch.add_column(sa.Column("barcode", sa.String(64), nullable=True))
-        batch.create_unique_constraint("uq_items_store_barcode", ["store_id", "barcode"])
+    # In place, no batch rebuild: items is referenced by stock movements and redemption lines.
+    op.add_column("items", sa.Column("barcode", sa.String(64), nullable=True))
+    op.create_index("uq_items_store_barcode", "items", ["store_id", "barcode"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("items") as batch:
-        batch.drop_constraint("uq_items_store_barcode", type_="unique")
-        batch.drop_column("barcode")
+    op.drop_index("uq_items_store_barcode", table_name="items")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE items DROP COLUMN barcode")  # native since SQLite 3.35; no rebuild
+    else:
+        op.drop_column("items", "barcode")
