@@ -58,8 +58,15 @@ def _between(column, since: date | None, until: date | None) -> list:
     return where
 
 
-def _stream(stmt):
-    return db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
+def _stream(stmt, id_column, id_of=lambda row: row[0]):
+    """Rows in id order, a batch at a time by keyset (no server-side cursor to outlive its transaction)."""
+    last = 0
+    while True:
+        rows = db.session.execute(stmt.where(id_column > last).limit(STREAM_BATCH)).all()
+        yield from rows
+        if len(rows) < STREAM_BATCH:
+            return
+        last = id_of(rows[-1])
 
 
 @bp.get("/entries.csv")
@@ -73,7 +80,8 @@ def person_entries_csv():
     def rows():
         if account_id is None:
             return
-        for (transfer,) in _stream(entries_stmt(account_id).order_by(Transfer.id)):
+        for (transfer,) in _stream(entries_stmt(account_id).order_by(Transfer.id), Transfer.id,
+                                   lambda row: row[0].id):
             e = render_entry(transfer, account_id)
             yield [e["id"], e["at"], e["kind"], e["points"], e["balance_after"], e["memo"]]
 
@@ -110,7 +118,7 @@ def hours_csv():
     header = [_("Record"), _("Service date"), _("Username"), _("Name"), _("Team"), _("Activity"), _("Minutes"),
               _("Points per hour"), _("Multiplier"), _("Points"), _("Rule version"), _("Status"), _("Reason")]
     return csv_response(_("hour-records.csv"), header,
-                        ([*r[:8], str(r[8]), *r[9:12], r[12] or ""] for r in _stream(stmt)))
+                        ([*r[:8], str(r[8]), *r[9:12], r[12] or ""] for r in _stream(stmt, HourRecord.id)))
 
 
 @bp.get("/redemption-lines.csv")
@@ -119,7 +127,7 @@ def redemption_lines_csv():
     """One row per redemption line, filtered by store and day."""
     store_id, since, until = _id_arg("store_id"), _day_arg("since"), _day_arg("until")
     resident = sa.orm.aliased(User)
-    stmt = (sa.select(Redemption.number, Redemption.created_at, Store.name, resident.username, resident.name,
+    stmt = (sa.select(RedemptionLine.id, Redemption.number, Redemption.created_at, Store.name, resident.username, resident.name,
                       RedemptionLine.item_name, RedemptionLine.quantity, RedemptionLine.unit_price,
                       RedemptionLine.line_points, Redemption.status)
             .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
@@ -130,7 +138,7 @@ def redemption_lines_csv():
     header = [_("Receipt"), _("Time"), _("Store"), _("Username"), _("Name"), _("Item"), _("Quantity"),
               _("Unit price"), _("Points"), _("Status")]
     return csv_response(_("redemption-lines.csv"), header,
-                        ([r[0], r[1].isoformat(), *r[2:]] for r in _stream(stmt)))
+                        ([r[1], r[2].isoformat(), *r[3:]] for r in _stream(stmt, RedemptionLine.id)))
 
 
 @bp.get("/stock-movements.csv")
@@ -147,4 +155,5 @@ def stock_movements_csv():
     header = [_("Movement"), _("Time"), _("Store"), _("Item"), _("Kind"), _("Change"), _("Stock after"),
               _("Donor"), _("Reason")]
     return csv_response(_("stock-movements.csv"), header,
-                        ([r[0], r[1].isoformat(), *r[2:7], r[7] or "", r[8] or ""] for r in _stream(stmt)))
+                        ([r[0], r[1].isoformat(), *r[2:7], r[7] or "", r[8] or ""]
+                         for r in _stream(stmt, StockMovement.id)))
