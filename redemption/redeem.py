@@ -191,7 +191,14 @@ def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
             return replay  # a retry after a concurrent twin with the same key won the race
         return write_redemption(plan)
 
-    return run_write(work)
+    try:
+        return run_write(work)
+    except (OutOfStock, MonthlyLimitExceeded, InsufficientPoints):
+        # A twin with the same key may have committed while this one waited: then this is a retry
+        # of a redemption that happened, and it answers like the first (the refusal rolled back).
+        if (replay := _redemption_replay(plan.key, plan.body_hash)) is not None:
+            return replay
+        raise
 
 
 def _next_redemption_id():
@@ -229,11 +236,17 @@ def _count_monthly(plan: Plan, month: str) -> None:
     rows = [{"resident_id": plan.resident_id, "item_id": line.item_id, "month": month, "quantity": line.quantity}
             for line in plan.lines]
     stmt = dialect_insert(table).values(rows[0] if len(rows) == 1 else rows)  # one row: a cached statement
-    limit = sa.select(Item.monthly_limit).where(Item.id == stmt.excluded.item_id).scalar_subquery()
+    # The limits the plan read, per item of the conflicting row (a subquery naming `excluded` would
+    # cross-join the whole table on both databases). Unlimited items always count.
+    limited = [(table.c.item_id == item_id, cap) for item_id, cap in sorted(plan.limits.items()) if cap is not None]
+    allowed = None
+    if limited:
+        cap = sa.case(*limited, else_=sa.null())
+        allowed = sa.or_(cap.is_(None), table.c.quantity + stmt.excluded.quantity <= cap)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.resident_id, table.c.item_id, table.c.month],
         set_={"quantity": table.c.quantity + stmt.excluded.quantity},
-        where=sa.or_(limit.is_(None), table.c.quantity + stmt.excluded.quantity <= limit),
+        where=allowed,
     ).returning(table.c.item_id)
     counted = set(db.session.execute(stmt).scalars())
     for line in plan.lines:

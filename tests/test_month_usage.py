@@ -28,3 +28,30 @@ def test_counters_follow_redemptions_and_voids_and_a_tampered_one_is_named_and_r
         assert f"item {s.item_id}" in problem and "stored 0" in problem and "redemptions say 1" in problem
         rebuild_month_usage()
         assert verify_month_usage() == []
+
+
+def test_each_item_is_held_to_its_own_limit_when_other_items_have_counters_too(app):
+    """Regression: the limit was read by a subquery that cross-joined every counter row."""
+    from core.errors import MonthlyLimitExceeded
+    from tests.factories import make_user
+    from tests.factories_store import give_points, make_item
+
+    s = counter_setup(app, points=500, monthly_limit=1)
+    roomy = make_item(app, s.store.id, price=1, stock=50, monthly_limit=40)
+    other = make_user(app)
+    give_points(app, other.id, 500)
+    with app.app_context():
+        keeper = load_user(s.keeper.id)
+        services.redeem(services.RedeemRequest(s.store.id, other.id, (services.Line(roomy, 30),), "m1"), keeper)
+        services.redeem(services.RedeemRequest(s.store.id, s.resident.id, (services.Line(roomy, 1),), "m2"), keeper)
+        services.redeem(services.RedeemRequest(s.store.id, s.resident.id, (services.Line(s.item_id, 1),), "m3"),
+                        keeper)
+        try:
+            services.redeem(services.RedeemRequest(s.store.id, s.resident.id,
+                                                   (services.Line(s.item_id, 1), services.Line(roomy, 1)), "m4"),
+                            keeper)
+        except MonthlyLimitExceeded:
+            pass
+        else:
+            raise AssertionError("a second item limited to one a month was redeemed")
+        assert verify_month_usage() == []
