@@ -91,7 +91,7 @@ def test_a_lead_logs_an_hour_for_two_members_on_a_phone_and_an_admin_approves_th
     admin_page.screenshot(path=str(shots / "approvals-selected.png"), full_page=True)
     with admin_page.expect_navigation():
         admin_page.locator('button[form="bulk-form"]').click()
-    expect(admin_page.locator(".alert-success")).to_contain_text(re.compile(r"已审核通过 \d+ 条记录"))
+    expect(admin_page.locator(".alert-success")).to_contain_text(re.compile(r"已审批通过 \d+ 条"))
     expect(admin_page.locator("input.pick")).to_have_count(0)
     admin_page.screenshot(path=str(shots / "approvals-done.png"), full_page=True)
     assert admin_problems == [], admin_problems
