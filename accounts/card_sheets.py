@@ -7,21 +7,19 @@ from sqlalchemy.orm import selectinload
 from accounts.cards import card_context
 from accounts.decorators import role_required
 from accounts.models import Community, Grid, User, UserRole
+from core.validate import parse_id, parse_page
 from extensions import db
 
 CARDS_PER_SHEET = 10
 SHEETS_PER_PRINT = 20  # 200 cards a print job; a bigger community prints page by page
-MAX_DB_ID = 2**31 - 1
 
 
 def _id_arg(name: str) -> int | None:
-    """An optional id from the query string: ASCII digits within range, else a 400."""
+    """An optional id from the query string: absent is None, anything but an id is a 400."""
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) <= MAX_DB_ID:
-        abort(400)
-    return int(raw)
+    return parse_id(raw) or abort(400)
 
 
 def _holders(community_id: int, grid_id: int | None, page: int):
@@ -45,8 +43,7 @@ def card_sheets():
     communities = db.session.execute(
         sa.select(Community).options(selectinload(Community.grids)).order_by(Community.name)).scalars().all()
     community_id, grid_id = _id_arg("community_id"), _id_arg("grid_id")
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 5 else 1
+    page = parse_page(request.args.get("page"))
     community = db.session.get(Community, community_id) if community_id else None
     if community_id and community is None:
         abort(404)
@@ -55,7 +52,7 @@ def card_sheets():
         abort(404)
     sheets, pagination = [], None
     if community is not None:
-        pagination = _holders(community.id, grid_id, max(page, 1))
+        pagination = _holders(community.id, grid_id, page)
         cards = [card_context(user) for user in pagination.items]
         sheets = [cards[i:i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
     return render_template("accounts/card_sheets.html", communities=communities, community=community,

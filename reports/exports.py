@@ -14,6 +14,7 @@ from accounts.decorators import role_required
 from accounts.models import User
 from core.csvutil import csv_response
 from core.timeutil import shanghai_day_bounds
+from core.validate import parse_id
 from extensions import db
 from points.entries import entries_stmt, render_entry
 from points.ledger_models import Account, Transfer
@@ -21,18 +22,16 @@ from points.models import Activity, HourRecord, Team
 from redemption.models import Item, Redemption, RedemptionLine, StockMovement, Store
 
 bp = Blueprint("person_exports", __name__, url_prefix="/reports/exports")
-MAX_DB_ID = 2**31 - 1
 STREAM_BATCH = 1000
 STATUSES = ("pending", "approved", "rejected", "reversed")
 
 
 def _id_arg(name: str) -> int | None:
+    """An optional id from the query string: absent is None, anything but an id is a 400."""
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) <= MAX_DB_ID:
-        abort(400)
-    return int(raw)
+    return parse_id(raw) or abort(400)
 
 
 def _day_arg(name: str) -> date | None:
