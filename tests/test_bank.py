@@ -24,7 +24,8 @@ def report(label: str, model, seconds: float) -> None:
           f"twin pairs answered differently: {len(model.twin_mismatches)}")
 
 
-def run_bank(app, database_url, tmp_path, servers, n_servers: int) -> None:
+def run_bank(app, database_url, tmp_path, servers, n_servers: int) -> list[str]:
+    """Run the load and return every disagreement found (the ledger, stock, verify); [] when all hold."""
     first = servers(database_url, tmp_path)
     urls = [first.url] + [servers(database_url, tmp_path, second=True).url for _ in range(n_servers - 1)]
     world, model = build_world(app, urls)
@@ -32,24 +33,26 @@ def run_bank(app, database_url, tmp_path, servers, n_servers: int) -> None:
     seconds = run_load(world, model, target_ops=OPERATIONS, seconds=SECONDS)
     report(f"{db_kind(app)}, {n_servers} server(s)", model, seconds)
 
-    assert model.ops >= OPERATIONS, f"only {model.ops} operations within {SECONDS} s"
-    assert check_world(world, model, app) == []
+    problems = [] if model.ops >= OPERATIONS else [f"only {model.ops} operations within {SECONDS} s"]
+    problems += check_world(world, model, app)
     verify = flask_cli(database_url, "verify")
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    if verify.returncode != 0:
+        problems.append("verify: " + verify.stdout + verify.stderr)
+    return problems
 
 
 @pytest.mark.slow
 def test_bank_through_one_server_keeps_every_acknowledged_operation_exactly_once(app, database_url, tmp_path,
                                                                                 servers):
-    run_bank(app, database_url, tmp_path, servers, n_servers=1)
+    assert run_bank(app, database_url, tmp_path, servers, n_servers=1) == []
 
 
 @pytest.mark.slow
 def test_bank_through_two_servers_on_one_postgresql_keeps_every_operation_exactly_once(app, database_url,
                                                                                       tmp_path, servers):
-    if db_kind(app) != "postgresql":
+    if db_kind(app) != "postgresql":  # the PostgreSQL half runs (and fails loudly) in CI, see conftest
         pytest.skip("two app servers share one PostgreSQL; SQLite is one file on one machine")
-    run_bank(app, database_url, tmp_path, servers, n_servers=2)
+    assert run_bank(app, database_url, tmp_path, servers, n_servers=2) == []
 
 
 @pytest.mark.slow
