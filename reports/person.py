@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from accounts.models import User
 from extensions import db
-from points import stars
+from points import stars, stats
 from points.entries import recent_entries
 from points.ledger_models import Account
 from points.models import Activity, HourRecord
@@ -30,14 +30,6 @@ class PersonSummary:
     redemptions: list
 
 
-def service_minutes(user_id: int) -> int:
-    """Approved minutes (reversed and rejected records do not count; spending never lowers it)."""
-    return int(db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(HourRecord.minutes), 0))
-        .where(HourRecord.volunteer_id == user_id, HourRecord.status == "approved")
-    ).scalar_one())
-
-
 def balance_of(user_id: int) -> int:
     return int(db.session.execute(
         sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == user_id)
@@ -51,7 +43,7 @@ def person_summary(user_id: int) -> PersonSummary | None:
     ).scalar_one_or_none()
     if user is None:
         return None
-    minutes = service_minutes(user_id)
+    minutes = stats.service_minutes(user_id)  # the kept summary row, not a sum over hour records
     hours = db.session.execute(
         sa.select(HourRecord).where(HourRecord.volunteer_id == user_id)
         .options(joinedload(HourRecord.activity).joinedload(Activity.team))
