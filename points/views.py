@@ -24,6 +24,7 @@ from points.setup_services import format_multiplier, list_levels
 
 bp = Blueprint("points", __name__)
 QUICK_MINUTES = (30, 60, 120, 240)
+BULK_MAX_IDS = 20_000  # a whole queue in one POST: the approval runs in chunks and reports how far it got
 
 
 @bp.context_processor
@@ -227,7 +228,7 @@ def approvals():
 def approve_bulk():
     if not BulkForm().validate_on_submit():
         abort(400)
-    ids = parse_ids(request.form.getlist("ids"))
+    ids = parse_ids(request.form.getlist("ids"), max_items=BULK_MAX_IDS)
     if ids is None:
         flash(gettext("Choose records from the list; a record number was not valid."), "danger")
         return approvals(), 422
