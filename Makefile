@@ -66,7 +66,7 @@ clean:  ## remove caches and test output (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache test-results
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-I18N_SOURCES := accounts audit core points redemption reports notifications templates app.py cli.py commands
+I18N_SOURCES := accounts audit core policy points redemption reports notifications volunteering community households notices templates app.py cli.py commands
 translations: $(VENV)/.runtime-installed  ## extract strings, merge into the Chinese catalogue, compile it
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
 	  -o translations/messages.pot $(I18N_SOURCES)

@@ -94,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
+    import policy.models  # noqa: F401
     import redemption.models  # noqa: F401
 
 

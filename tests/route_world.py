@@ -11,6 +11,7 @@ from tests.factories import bearer, make_user, sign_in
 from tests.factories_accounts import make_community
 from tests.factories_points import approve, log, make_activity, make_team
 from tests.factories_store import give_points, make_item, make_store
+from tests.route_expect import modules as feature_modules
 
 ROLES = ("anonymous", "resident", "team_lead", "store_keeper", "auditor", "admin")
 
@@ -47,12 +48,19 @@ def build(app) -> SimpleNamespace:
         w.type_id = db.session.execute(sa.select(sa.func.min(CommendationType.id))).scalar()
         w.level_id = db.session.execute(sa.select(sa.func.min(DifficultyLevel.id))).scalar()
         db.session.remove()
+    for feature in feature_modules():  # objects that feature packages' paths name
+        if hasattr(feature, "extend"):
+            feature.extend(app, w)
     w.tokens = {role: bearer(app, person) for role, person in w.people.items()}
     return w
 
 
 def value_for(w, rule: str, name: str):
     """What to put in a path's <name>: the object that makes the role check meaningful."""
+    for feature in feature_modules():
+        found = feature.value_for(w, rule, name) if hasattr(feature, "value_for") else None
+        if found is not None:
+            return found
     if name == "record_id":
         if "/awards/adjustments/" in rule:
             return w.adjustment_id

@@ -11,6 +11,7 @@ K store keeper (of the path's store), U auditor, D admin. `ok` lists who gets th
 
 import re
 
+from tests.route_expect import modules as feature_modules
 from tests.route_world import ROLES, Clients, build, outcome, value_for
 
 LETTER = dict(zip("ARLKUD", ROLES, strict=True))
@@ -187,6 +188,9 @@ EXPECT = {
     ("GET", "/store/found-by-search.csv"): ("UD", ""),
     ("POST", "/store/items/<>/barcode"): ("KD", ""),
 }
+
+for _feature in feature_modules():  # each feature package's own rows (tests/route_expect/)
+    EXPECT.update(_feature.EXPECT)
 
 
 def shape(rule: str) -> str:

@@ -1,0 +1,1 @@
+"""Households, gifts of points and proxies (API.md "Households, gifts and proxies")."""

@@ -1,0 +1,1 @@
+"""The street office's rulebook (SPEC "The street office's rulebook"): one versioned, audited policy."""

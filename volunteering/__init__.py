@@ -1,0 +1,1 @@
+"""Volunteering beyond the log book (SPEC): open activities, sign-up, attendance codes, certificates."""
