@@ -87,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     install_notifications()
     # Import every model so metadata is complete for migrations and queries.
     import accounts.models  # noqa: F401
+    import accounts.proxy_models  # noqa: F401
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
@@ -96,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401
     import redemption.models  # noqa: F401
+    import households.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -114,10 +114,13 @@ class Redemption(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # "card": the keeper scanned the resident's card; "search": picked by name or id (flagged on the receipt)
     found_by: Mapped[str] = mapped_column(sa.String(6), default="card", server_default="card")
+    # The proxy (代办人) who presented the resident's card; no foreign key: added in place (no rebuild).
+    proxy_id: Mapped[int | None] = mapped_column()
 
     store: Mapped[Store] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
     keeper: Mapped[User] = relationship(foreign_keys=[keeper_id])
+    proxy: Mapped[User | None] = relationship(primaryjoin="foreign(Redemption.proxy_id) == User.id", viewonly=True)
     lines: Mapped[list["RedemptionLine"]] = relationship(
         back_populates="redemption", order_by="RedemptionLine.id", cascade="all, delete-orphan"
     )
