@@ -91,21 +91,24 @@ def _init_extensions(app: Flask) -> None:
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
+    import households.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401
     import redemption.models  # noqa: F401
-    import households.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from accounts import api as accounts_api
+    from accounts import proxy_api
     from accounts import views as accounts_views
     from audit import api as audit_api
     from audit import views as audit_views
     from core import meta
+    from households import api as households_api
+    from households import views as households_views
     from notifications import api as notifications_api
     from notifications import views as notifications_views
     from points import api as points_api
@@ -118,9 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     from reports import views as reports_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta):
+                   person_api, meta, proxy_api, households_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views, person_views, reports_exports):
+                   notifications_views, person_views, reports_exports, households_views):
         app.register_blueprint(module.bp)

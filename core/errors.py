@@ -99,3 +99,14 @@ class ValidationFailed(DomainError):
 
     def __init__(self, fields: dict, message=None):
         super().__init__(message, fields=fields)
+
+
+# Households, gifts and proxies (API.md "Households, gifts and proxies")
+GiftNotAllowed = _error(
+    "GiftNotAllowed", "gift_not_allowed", 403,
+    _l("Points can only be given to a member of your household or to a resident the office marked in need."),
+)
+AlreadyInHousehold = _error(
+    "AlreadyInHousehold", "already_in_household", 409, _l("This person already belongs to a household.")
+)
+AlreadyProxy = _error("AlreadyProxy", "already_proxy", 409, _l("This person is already a proxy for the resident."))

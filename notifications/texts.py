@@ -54,6 +54,12 @@ def render_text(kind: str, raw_params: str | dict) -> str:
     if kind == "nomination":
         return _("You were nominated as %(type)s. Status: %(status)s.",
                  type=p.get("type", ""), status=p.get("status", ""))
+    if kind == "gift_sent":
+        return _("You gave %(points)s points to %(name)s. Balance: %(balance)s.",
+                 points=p.get("points", 0), name=p.get("name", ""), balance=p.get("balance", 0))
+    if kind == "gift_received":
+        return _("%(name)s gave you %(points)s points. %(note)s",
+                 name=p.get("name", ""), points=p.get("points", 0), note=p.get("note", ""))
     return _("You have a new message.")
 
 

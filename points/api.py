@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify
 from flask_babel import gettext
 
+from accounts import proxies
 from accounts.models import User
 from core.api import (
     api_user,
@@ -139,10 +140,11 @@ def reverse_hours(record_id: int):
 
 
 def _visible_person(user_id: int) -> User:
-    """Self, admin or auditor; anyone else (or nobody) is told not found."""
+    """Self, admin, auditor or the person's proxy (代办人); anyone else (or nobody) is told not found."""
     actor = api_user()
     user = db.session.get(User, user_id) if user_id <= MAX_DB_ID else None
-    if user is None or (actor.id != user_id and not actor.has_role("admin", "auditor")):
+    if user is None or (actor.id != user_id and not actor.has_role("admin", "auditor")
+                        and not proxies.acts_for(actor.id, user_id)):
         raise NotFound()
     return user
 

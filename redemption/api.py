@@ -17,7 +17,7 @@ from core.api import (
     require_roles,
     service_key,
 )
-from core.errors import NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.timeutil import to_iso
 from core.validate import Checker
 from extensions import db
@@ -58,7 +58,7 @@ def render_redemption(r: Redemption) -> dict:
         "id": r.id, "number": r.number, "store_id": r.store_id, "resident_id": r.resident_id,
         "keeper_id": r.keeper_id, "total_points": r.total_points, "balance_after": r.balance_after,
         "status": r.status, "created_at": to_iso(r.created_at), "voided_at": to_iso(r.voided_at),
-        "void_reason": r.void_reason, "found_by": r.found_by,
+        "void_reason": r.void_reason, "found_by": r.found_by, "proxy_id": r.proxy_id,
         "lines": [{"item_id": line.item_id, "item_name": line.item_name, "quantity": line.quantity,
                    "unit_price": line.unit_price, "line_points": line.line_points} for line in r.lines],
     }
@@ -180,10 +180,14 @@ def create_redemption():
         require_counter(store_id, resident_id, actor)  # 403 before 422; its one query serves the redemption too
     lines = _lines(c)
     card_code = c.text("card_code", required=False, max_length=40)
+    proxy_id = c.id("proxy_id", required=False)
+    if proxy_id is not None and proxy_id == actor.id:  # 403 before 422: the keeper is not the resident's proxy here
+        raise Forbidden(gettext("A keeper cannot present a card as proxy at their own counter; "
+                                "another keeper serves you."))
     c.done()
     request_ = services.RedeemRequest(
         store_id=store_id, resident_id=resident_id, lines=tuple(lines), key=service_key("redemption", uuid4().hex),
-        found_by="search" if card_code is None else "card", card_code=card_code)
+        found_by="search" if card_code is None else "card", card_code=card_code, proxy_id=proxy_id)
     answer_in_write(render_redemption, 201)
     return created(render_redemption(services.redeem(request_, actor)))
 

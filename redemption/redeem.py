@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from accounts.cards import normalise_card_code
+from accounts.proxies import open_proxy_name
 from audit import service as audit
 from core.api import replay_already_checked
 from core.db import dialect_insert, insert_rows, is_postgres, run_write
 from core.errors import (
+    Forbidden,
     IdempotencyConflict,
     InsufficientPoints,
     MonthlyLimitExceeded,
@@ -79,6 +81,7 @@ class Receipt:
     status: str = "completed"
     voided_at: datetime | None = None
     void_reason: str | None = None
+    proxy_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Plan:
     limits: dict[int, int | None]
     total: int
     store_name: str = ""
+    proxy_id: int | None = None
+    proxy_name: str | None = None
 
 
 def _merge_lines(req: RedeemRequest) -> tuple[dict[int, int], dict[int, int]]:
@@ -158,6 +163,7 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
         found_by = "card"
     if not isinstance(req.key, str) or not 1 <= len(req.key) <= 300:
         raise ValueError("redeem needs an idempotency key")
+    proxy_name = _check_proxy(req, keeper, errors)
     try:
         merged, first_line = _merge_lines(req)
     except ValidationFailed as e:
@@ -165,11 +171,26 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
     if errors:
         raise ValidationFailed(errors)
     lines, limits = _price(req.store_id, merged, first_line)
-    body_hash = ledger.request_hash({"store_id": req.store_id, "resident_id": req.resident_id,
-                                     "lines": sorted(merged.items())})
-    return Plan(req.key, body_hash, req.store_id, context.store_account_id, req.resident_id,
+    hashed = {"store_id": req.store_id, "resident_id": req.resident_id, "lines": sorted(merged.items())}
+    if req.proxy_id is not None:
+        hashed["proxy_id"] = req.proxy_id
+    return Plan(req.key, ledger.request_hash(hashed), req.store_id, context.store_account_id, req.resident_id,
                 context.resident_account_id, keeper.id, found_by, lines, limits,
-                sum(line.line_points for line in lines), context.store_name or "")
+                sum(line.line_points for line in lines), context.store_name or "",
+                req.proxy_id if proxy_name is not None else None, proxy_name)
+
+
+def _check_proxy(req: RedeemRequest, keeper, errors: dict) -> str | None:
+    """The proxy's name when the request names one of the resident's open proxies; else a field error."""
+    if req.proxy_id is None:
+        return None
+    if req.proxy_id == keeper.id:
+        raise Forbidden(gettext("A keeper cannot present a card as proxy at their own counter; "
+                                "another keeper serves you."))
+    name = open_proxy_name(req.resident_id, req.proxy_id)
+    if name is None:
+        errors["proxy_id"] = gettext("This person is not a proxy of the resident.")
+    return name
 
 
 def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
@@ -277,7 +298,8 @@ def write_redemption(plan: Plan) -> Receipt:
     db.session.execute(sa.insert(Redemption.__table__).values(
         id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
         keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
-        status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by))
+        status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by,
+        proxy_id=plan.proxy_id))
     insert_rows(RedemptionLine.__table__, [
         {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
          "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
@@ -291,9 +313,10 @@ def write_redemption(plan: Plan) -> Receipt:
     audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,
                  after={"number": number, "store_id": plan.store_id, "resident_id": plan.resident_id,
                         "total_points": plan.total, "found_by": plan.found_by,
+                        **({"proxy_id": plan.proxy_id, "proxy_name": plan.proxy_name} if plan.proxy_id else {}),
                         "lines": [[line.item_id, line.quantity, line.unit_price] for line in plan.lines]})
     return Receipt(redemption_id, number, plan.store_id, plan.resident_id, plan.keeper_id, plan.total,
-                   transfer.debit_balance_after, now, plan.found_by, plan.lines)
+                   transfer.debit_balance_after, now, plan.found_by, plan.lines, proxy_id=plan.proxy_id)
 
 
 def _redemption_replay(key: str, body_hash: str) -> Redemption | None:

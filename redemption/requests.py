@@ -56,6 +56,7 @@ class RedeemRequest:
     key: str
     found_by: str = "card"  # "card": the card was scanned; "search": picked by name or id
     card_code: str | None = None  # when given, it must be the resident's card (then found_by is "card")
+    proxy_id: int | None = None  # the resident's proxy (代办人) who presented the card, if any
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from accounts.decorators import role_required
 from accounts.models import User
+from accounts.proxies import proxies_of
 from core.errors import DomainError, InvalidCard
 from core.privacy import mask_name
 from core.validate import parse_int
@@ -70,6 +71,8 @@ def _render(store: Store | None, *, ids: list[int], resident: User | None = None
         "store": store, "many_stores": len(ids) > 1, "resident": resident, "error": error,
         "card_form": card_form or CardForm(formdata=None), "rows": [], "balance": None,
         "found_by": _found_by(resident.id) if resident is not None else None,
+        "proxies": proxies_of(resident.id) if resident is not None else [],
+        "chosen_proxy": parse_id(request.form.get("proxy_id")) if request.method == "POST" else None,
     }
     if store is not None and resident is not None:
         items = _store_items(store.id)
@@ -245,9 +248,14 @@ def confirm():
     if not wanted:
         return _render(store, ids=ids, resident=resident, error=_("Add at least one item."), status=422)
     lines = tuple(services.Line(item_id=i, quantity=q) for i, q in sorted(wanted.items()))
+    raw_proxy = (request.form.get("proxy_id") or "").strip()
+    proxy_id = parse_id(raw_proxy) if raw_proxy else None
+    if raw_proxy and proxy_id is None:
+        return _render(store, ids=ids, resident=resident, quantities=wanted, status=422,
+                       error=_("This person is not a proxy of the resident."))
     request_ = services.RedeemRequest(
         store_id=store.id, resident_id=resident.id, lines=lines, key=form_key(form.idempotency_key.data),
-        found_by=_found_by(resident.id),
+        found_by=_found_by(resident.id), proxy_id=proxy_id,
     )
     try:
         redemption = services.redeem(request_, current_user._get_current_object())
