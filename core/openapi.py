@@ -9,6 +9,7 @@ ERROR_CODES = [
     "not_team_member", "duplicate_record", "daily_limit_exceeded", "already_decided", "already_reversed",
     "points_already_spent", "out_of_stock", "monthly_limit_exceeded", "insufficient_points",
     "already_voided", "idempotency_conflict", "rate_limited",
+    "gift_not_allowed", "already_in_household", "already_proxy",  # households, gifts and proxies
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -121,7 +122,7 @@ def schemas() -> dict:
         "Entry": obj(["id", "at", "points", "kind", "balance_after", "memo"], id=ID, at=TIME,
                      points={**integer(), "description": "+ credit, − debit"},
                      kind={"type": "string", "enum": ["hours_award", "commendation", "adjustment",
-                                                      "redemption", "reversal"]},
+                                                      "redemption", "reversal", "gift"]},
                      balance_after=integer(0), memo={"type": "string"}),
         "Resident": obj(["id", "name", "balance"], id=ID, name=text(100), balance=integer(0)),
         "NewStore": obj(["name"], name=text(100), community_id=OPT_ID, keeper_ids=IDS),
@@ -139,7 +140,8 @@ def schemas() -> dict:
                              kind={"type": "string"}, stock_after=integer(0)),
         "NewRedemption": obj(["store_id", "resident_id", "lines"], store_id=ID, resident_id=ID, lines={
             "type": "array", "minItems": 1, "maxItems": 100,
-            "items": obj(["item_id", "quantity"], item_id=ID, quantity=integer(1, 999))}),
+            "items": obj(["item_id", "quantity"], item_id=ID, quantity=integer(1, 999))},
+            proxy_id={**ID, "description": "the resident's proxy (代办人) who presented the card"}),
         "RedemptionCreated": obj(["id", "number", "total_points", "balance_after"], id=ID,
                                  number={"type": "string"}, total_points=integer(1), balance_after=integer(0)),
         "Redemption": obj(["id", "status", "lines"], id=ID, number={"type": "string"}, store_id=ID,
@@ -157,6 +159,26 @@ def schemas() -> dict:
             hash={"type": "string"}, prev_hash={"type": "string"}),
         "AuditVerify": obj(["ok", "checked"], ok={"type": "boolean"}, checked=integer(0),
                            broken=obj(["id", "reason"], id=ID, reason={"type": "string"})),
+        **household_schemas(),
+    }
+
+
+def household_schemas() -> dict:
+    """Households, gifts and proxies (API.md "Households, gifts and proxies")."""
+    member = obj(["user_id", "name", "balance", "service_minutes", "star"], user_id=ID, name=text(100),
+                 balance=integer(0), service_minutes=integer(0), star=integer(0, 10))
+    return {
+        "NewHousehold": obj(["name"], name=text(100), member_ids={**IDS, "maxItems": 30}, community_id=OPT_ID),
+        "Household": obj(["id", "name", "members", "totals"], id=ID, name=text(100), community_id=OPT_ID,
+                         members={"type": "array", "items": member},
+                         totals=obj(["members", "balance", "service_minutes"], members=integer(0),
+                                    balance=integer(0), service_minutes=integer(0))),
+        "NewHouseholdMember": obj(["user_id"], user_id=ID),
+        "NewGift": obj(["to_user_id", "points"], to_user_id=ID, points=integer(1, 100000), note=text(200, 0)),
+        "GiftCreated": obj(["id", "balance_after"], id=ID, to_user_id=ID, points=integer(1),
+                           balance_after=integer(0)),
+        "NewProxy": obj(["proxy_id"], proxy_id=ID),
+        "Proxy": obj(["id", "user_id", "proxy_id"], id=ID, user_id=ID, proxy_id=ID, proxy_name=text(100)),
     }
 
 
@@ -241,6 +263,25 @@ CALLS = [
      [], set()),
 ]
 
+CALLS += [  # households, gifts and proxies
+    ("post", "/api/v1/households", "Group people into a household", "admin", "NewHousehold", 201, "Household",
+     ["400", "422", "409"], set()),
+    ("get", "/api/v1/households/{id}", "A household: members' balance, hours and star, and totals",
+     "its members, admin, auditor", None, 200, "Household", ["404"], set()),
+    ("post", "/api/v1/households/{id}/members", "Add a person to a household", "admin", "NewHouseholdMember",
+     201, "Household", ["404", "400", "422", "409"], set()),
+    ("delete", "/api/v1/households/{id}/members/{user_id}", "Take a person out of a household", "admin", None,
+     204, None, ["404"], set()),
+    ("post", "/api/v1/gifts", "Give points to a household member or a resident in need (二次公益)",
+     "signed in", "NewGift", 201, "GiftCreated", ["400", "422", "409"], {"idem"}),
+    ("post", "/api/v1/users/{id}/proxies", "Name a proxy (代办人) for a resident", "admin", "NewProxy", 201,
+     "Proxy", ["404", "400", "422", "409"], set()),
+    ("get", "/api/v1/users/{id}/proxies", "A resident's open proxies", "admin, auditor, the resident", None,
+     200, list_of("Proxy"), ["404"], set()),
+    ("delete", "/api/v1/users/{id}/proxies/{proxy_id}", "End a proxy relation", "admin", None, 204, None,
+     ["404"], set()),
+]
+
 EXTRA_QUERY = {
     "q": [query("q", text(100), "name (contains), username or phone")],
     "store_id": [query("store_id", ID, "only this store's items")],
@@ -268,7 +309,7 @@ def _operation(method, path, summary, who, body, status, response, errors, flags
         op["security"] = []
     else:
         errors = ["401", "403"] + errors
-    params = [path_id(name) for name in ("id", "user_id") if "{" + name + "}" in path]
+    params = [path_id(name) for name in ("id", "user_id", "proxy_id") if "{" + name + "}" in path]
     if "{code}" in path:
         params.append({"name": "code", "in": "path", "required": True, "schema": text(40)})
     if "list" in flags:

@@ -19,12 +19,19 @@ API_CALLS = [
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
+API_CALLS += [  # households, gifts and proxies
+    ("post", "/api/v1/households"), ("get", "/api/v1/households/{id}"), ("post", "/api/v1/households/{id}/members"),
+    ("delete", "/api/v1/households/{id}/members/{user_id}"), ("post", "/api/v1/gifts"),
+    ("post", "/api/v1/users/{id}/proxies"), ("get", "/api/v1/users/{id}/proxies"),
+    ("delete", "/api/v1/users/{id}/proxies/{proxy_id}"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
     ("post", "/api/v1/items/{id}/stock"), ("post", "/api/v1/redemptions"),
     ("post", "/api/v1/redemptions/{id}/void"),
 ]
+MOVES_POINTS_OR_STOCK += [("post", "/api/v1/gifts")]
 ERROR_CODES = {
     "not_signed_in", "invalid_credentials", "forbidden", "not_team_lead", "self_logging_forbidden",
     "void_window_closed", "not_found", "invalid_card", "validation_failed", "not_team_member",
