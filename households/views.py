@@ -50,19 +50,21 @@ def family():
                            balance=ledger.user_balance(current_user.id))
 
 
-def _recipient_choices() -> list[SelectChoice]:
-    """Household members by name, then residents in need, masked (二次公益)."""
-    choices = []
+def _recipient_choices() -> tuple[list[SelectChoice], dict[int, str]]:
+    """Household members by name, then residents in need, masked (二次公益); and each one's shown name."""
+    choices, shown = [], {}
     household_id = services.household_of(current_user.id)
     detail = services.household_detail(household_id) if household_id else None
     members = {m.user_id for m in detail.members} if detail else set()
     for m in detail.members if detail else ():
         if m.user_id != current_user.id:
             choices.append(SelectChoice(m.user_id, _("%(name)s (my household)", name=m.name)))
+            shown[m.user_id] = m.name
     for person in gifts.in_need_residents():
         if person.id != current_user.id and person.id not in members:
             choices.append(SelectChoice(person.id, _("%(name)s (in need)", name=mask_name(person.name))))
-    return choices
+            shown[person.id] = mask_name(person.name)
+    return choices, shown
 
 
 def _gift_page(form: GiftForm, *, step: str = "form", error: str | None = None, status: int = 200,
@@ -76,7 +78,7 @@ def _gift_page(form: GiftForm, *, step: str = "form", error: str | None = None, 
 def gift():
     """The gift form; a valid first post shows the confirm step, the confirmed post gives the points."""
     form = GiftForm()
-    form.to_user_id.choices = _recipient_choices()
+    form.to_user_id.choices, shown = _recipient_choices()
     if request.method == "GET":
         chosen = request.args.get("to", "")
         if chosen.isascii() and chosen.isdigit() and len(chosen) < 10:
@@ -86,7 +88,7 @@ def gift():
         return _gift_page(form, error=str(GiftNotAllowed().message), status=403)
     if not form.validate_on_submit():
         return _gift_page(form, status=422)
-    label = dict((c.value, c.label) for c in form.to_user_id.choices).get(form.to_user_id.data, "")
+    label = shown.get(form.to_user_id.data, "")
     if form.confirmed.data != "1":
         form.confirmed.data = "1"
         return _gift_page(form, step="confirm", recipient_label=label)
