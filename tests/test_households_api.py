@@ -83,3 +83,28 @@ def test_bad_household_bodies_answer_422_naming_each_field(app, client):
         assert field in response.json["error"]["fields"]
     assert client.post("/api/v1/households", data="{", headers={**headers, "Content-Type": "application/json"}
                        ).status_code == 400
+
+
+def test_the_database_itself_keeps_one_household_per_person_and_no_self_proxy(app):
+    import pytest
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from accounts.proxy_models import Proxy
+    from core.db import run_write
+    from core.timeutil import utcnow
+    from extensions import db
+    from households.models import HouseholdMember
+
+    person = make_user(app)
+    first, second = make_household(app, "甲家", person.id), make_household(app, "乙家")
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            run_write(lambda: db.session.execute(sa.insert(HouseholdMember).values(
+                user_id=person.id, household_id=second, joined_at=utcnow())), audited=False)
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            run_write(lambda: db.session.execute(sa.insert(Proxy).values(
+                user_id=person.id, proxy_id=person.id, created_at=utcnow())), audited=False)
+        db.session.rollback()
+        assert db.session.get(HouseholdMember, person.id).household_id == first
