@@ -33,10 +33,10 @@ def name_proxy(user_id: int):
 
 @bp.get("/users/<int:user_id>/proxies")
 def list_proxies(user_id: int):
-    """The resident's open proxies (admin, auditor; the resident themselves)."""
+    """The resident's open proxies (admin, auditor, store keeper for the counter; the resident themselves)."""
     actor = api_user()
     user = db.session.get(User, user_id) if user_id else None
-    if user is None or (actor.id != user_id and not actor.has_role("admin", "auditor")):
+    if user is None or (actor.id != user_id and not actor.has_role("admin", "auditor", "store_keeper")):
         raise NotFound()
     return jsonify({"items": [render_proxy(p) for p in proxies.proxies_of(user_id)], "next": None})
 

@@ -276,7 +276,7 @@ CALLS += [  # households, gifts and proxies
      "signed in", "NewGift", 201, "GiftCreated", ["400", "422", "409"], {"idem"}),
     ("post", "/api/v1/users/{id}/proxies", "Name a proxy (代办人) for a resident", "admin", "NewProxy", 201,
      "Proxy", ["404", "400", "422", "409"], set()),
-    ("get", "/api/v1/users/{id}/proxies", "A resident's open proxies", "admin, auditor, the resident", None,
+    ("get", "/api/v1/users/{id}/proxies", "A resident's open proxies", "admin, auditor, store keeper, the resident", None,
      200, list_of("Proxy"), ["404"], set()),
     ("delete", "/api/v1/users/{id}/proxies/{proxy_id}", "End a proxy relation", "admin", None, 204, None,
      ["404"], set()),

@@ -65,3 +65,33 @@ def test_concurrent_gifts_from_one_account_never_overdraw(app, database_url):
     assert counted["ok"] + min(twins_ok, 1) == made  # twins answer alike and post once
     with app.app_context():
         assert verify_ledger() == []
+
+
+@pytest.mark.slow
+def test_concurrent_households_for_one_person_place_them_once(app, database_url):
+    admin, person = make_user(app, "admin"), make_user(app)
+    others = [make_user(app) for _ in range(6)]
+    headers = bearer(app, admin)
+    workers_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url})
+    start = threading.Barrier(len(others))
+    statuses: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def create(n: int) -> None:
+        client = workers_app.test_client()
+        start.wait()
+        response = client.post("/api/v1/households", headers=headers,
+                               json={"name": f"第{n}户", "member_ids": [others[n].id, person.id]})
+        body = response.get_json()
+        with lock:
+            statuses.append((response.status_code, body.get("error", {}).get("code", "")))
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(len(others))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with workers_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    assert sorted(statuses) == [(201, "")] + [(409, "already_in_household")] * (len(others) - 1)

@@ -22,7 +22,7 @@ EXPECT = {
     ("POST", "/households/<>/members/<>/remove"): ("D", ""),
     # --- proxies: named and ended by an admin; the relation the path names is not open: not found
     ("POST", "/api/v1/users/<>/proxies"): ("D", ""),
-    ("GET", "/api/v1/users/<>/proxies"): ("UD", "RLK"),
+    ("GET", "/api/v1/users/<>/proxies"): ("KUD", "RL"),  # keepers: to note the proxy at the counter
     ("DELETE", "/api/v1/users/<>/proxies/<>"): ("", "D"),
     ("GET", "/proxies/<>"): ("UD", ""),  # reads
     ("POST", "/proxies/<>"): ("D", ""),
