@@ -14,12 +14,10 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from accounts.cards import normalise_card_code
-from accounts.proxies import open_proxy_name
 from audit import service as audit
 from core.api import replay_already_checked
 from core.db import dialect_insert, insert_rows, is_postgres, run_write
 from core.errors import (
-    Forbidden,
     IdempotencyConflict,
     InsufficientPoints,
     MonthlyLimitExceeded,
@@ -31,7 +29,15 @@ from extensions import db
 from notifications.services import notify
 from points import ledger
 from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
-from redemption.requests import MAX_LINES, MAX_QUANTITY, RedeemRequest, is_int, require_counter, usage_month
+from redemption.requests import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    RedeemRequest,
+    check_proxy,
+    is_int,
+    require_counter,
+    usage_month,
+)
 from redemption.void import check_can_void, void_redemption  # noqa: F401  (their old import path)
 
 
@@ -163,7 +169,7 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
         found_by = "card"
     if not isinstance(req.key, str) or not 1 <= len(req.key) <= 300:
         raise ValueError("redeem needs an idempotency key")
-    proxy_name = _check_proxy(req, keeper, errors)
+    proxy_name = check_proxy(req, keeper, errors)
     try:
         merged, first_line = _merge_lines(req)
     except ValidationFailed as e:
@@ -178,19 +184,6 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
                 context.resident_account_id, keeper.id, found_by, lines, limits,
                 sum(line.line_points for line in lines), context.store_name or "",
                 req.proxy_id if proxy_name is not None else None, proxy_name)
-
-
-def _check_proxy(req: RedeemRequest, keeper, errors: dict) -> str | None:
-    """The proxy's name when the request names one of the resident's open proxies; else a field error."""
-    if req.proxy_id is None:
-        return None
-    if req.proxy_id == keeper.id:
-        raise Forbidden(gettext("A keeper cannot present a card as proxy at their own counter; "
-                                "another keeper serves you."))
-    name = open_proxy_name(req.resident_id, req.proxy_id)
-    if name is None:
-        errors["proxy_id"] = gettext("This person is not a proxy of the resident.")
-    return name
 
 
 def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_babel import gettext
 
+from accounts.proxies import open_proxy_name
 from core.errors import Forbidden, NotFound
 from core.timeutil import SHANGHAI, aware
 from extensions import db
@@ -113,6 +114,19 @@ def require_counter(store_id, resident_id, actor) -> CounterContext:
     if is_int(resident_id) and resident_id == actor.id:
         raise Forbidden(gettext("Nobody redeems for themselves: another keeper or an admin serves you."))
     return context
+
+
+def check_proxy(req: RedeemRequest, keeper, errors: dict) -> str | None:
+    """The proxy's name when the request names one of the resident's open proxies; else a field error."""
+    if req.proxy_id is None:
+        return None
+    if req.proxy_id == keeper.id:
+        raise Forbidden(gettext("A keeper cannot present a card as proxy at their own counter; "
+                                "another keeper serves you."))
+    name = open_proxy_name(req.resident_id, req.proxy_id)
+    if name is None:
+        errors["proxy_id"] = gettext("This person is not a proxy of the resident.")
+    return name
 
 
 def usage_month(moment) -> str:
