@@ -99,3 +99,12 @@ class ValidationFailed(DomainError):
 
     def __init__(self, fields: dict, message=None):
         super().__init__(message, fields=fields)
+
+
+# Volunteering (API.md "Volunteering"): sign-ups, attendance codes.
+InvalidCode = _error("InvalidCode", "invalid_code", 422, _l("This attendance code is wrong or has expired."))
+ActivityFull = _error("ActivityFull", "activity_full", 409, _l("This activity is full."))
+AlreadySignedUp = _error("AlreadySignedUp", "already_signed_up", 409, _l("You have already signed up."))
+NotCheckedIn = _error("NotCheckedIn", "not_checked_in", 409, _l("Not checked in yet: check in first."))
+AlreadyCheckedIn = _error("AlreadyCheckedIn", "already_checked_in", 409, _l("Already checked in."))
+AlreadyCheckedOut = _error("AlreadyCheckedOut", "already_checked_out", 409, _l("Already checked out."))
