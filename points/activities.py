@@ -3,7 +3,7 @@
 Also who may manage which team's activities and hours (admins: all; leads: their teams).
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -116,6 +116,8 @@ def create_activity(team_id: int, title: str, day: date, difficulty_code: str, a
     c.done()
     actor_id = getattr(actor, "id", None)
     level_id = level.id
+    # Stored as UTC: SQLite keeps no offset, and every reader takes a stored time for UTC.
+    starts_at, ends_at = (m.astimezone(UTC) if m is not None else None for m in (starts_at, ends_at))
 
     def work() -> Activity:
         activity = Activity(team_id=team_id, title=title, date=day, place=place, category=category,
