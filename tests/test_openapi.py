@@ -19,6 +19,12 @@ API_CALLS = [
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
+API_CALLS += [  # API.md "Volunteering" (the volunteering branch)
+    ("get", "/api/v1/activities"), ("post", "/api/v1/activities/{id}/signups"),
+    ("get", "/api/v1/activities/{id}/signups"), ("delete", "/api/v1/activities/{id}/signups/me"),
+    ("get", "/api/v1/activities/{id}/attendance-code"), ("post", "/api/v1/attendance"),
+    ("post", "/api/v1/certificates"), ("get", "/api/v1/certificates/{number}"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
