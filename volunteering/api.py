@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify
 from flask_babel import gettext
 
-from core.api import api_user, created, json_body
+from core.api import api_user, created, json_body, list_args
 from core.errors import Forbidden, NotFound
 from core.timeutil import to_iso
 from core.validate import Checker
@@ -21,8 +21,10 @@ def render_listing(row: dict) -> dict:
 
 @bp.get("/activities")
 def upcoming():
-    """Activities from today on that the caller may sign up for (可报名的活动)."""
-    return jsonify({"items": [render_listing(r) for r in services.upcoming_for(api_user())], "next": None})
+    """Activities from today on that the caller may sign up for (可报名的活动), soonest first, up to limit."""
+    user = api_user()
+    limit, _cursor = list_args()
+    return jsonify({"items": [render_listing(r) for r in services.upcoming_for(user, limit)], "next": None})
 
 
 @bp.post("/activities/<int:activity_id>/signups")

@@ -144,6 +144,16 @@ def my_signups(user_id: int) -> list[Activity]:
         .where(Signup.user_id == user_id, Activity.date >= shanghai_today()).order_by(Activity.date)).scalars())
 
 
+def today_for(user_id: int) -> list[Activity]:
+    """Today's activities this person may check in to: signed up, or of one of their teams."""
+    my_teams = sa.select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+    mine = sa.select(Signup.activity_id).where(Signup.user_id == user_id)
+    return list(db.session.execute(
+        sa.select(Activity).where(Activity.date == shanghai_today(), sa.or_(
+            Activity.id.in_(mine), Activity.team_id.in_(my_teams)))
+        .order_by(Activity.starts_at, Activity.id).limit(50)).scalars())
+
+
 def roster(activity_id: int) -> list[dict]:
     """Everyone signed up or checked in, with their attendance, by name."""
     signups = {s.user_id: s for s in db.session.execute(

@@ -82,7 +82,8 @@ def cancel(activity_id: int):
 # Residents: check in and out -----------------------------------------------------------
 
 def _render_attend(form: AttendForm, activity, status: int = 200):
-    return render_template("volunteering/attend.html", form=form, activity=activity), status
+    today = services.today_for(current_user.id) if activity is None else []
+    return render_template("volunteering/attend.html", form=form, activity=activity, today=today), status
 
 
 @bp.get("/attend")
