@@ -133,3 +133,15 @@ def test_the_resident_requests_one_on_the_page_and_is_sent_to_it(app, client):
     refused = client.post("/certificates", data={"start": today.isoformat(), "end": today.isoformat(),
                                                  "username": other.username})
     assert refused.status_code == 403
+
+
+def test_junk_numbers_and_usernames_never_reach_the_database(app, client):
+    c = served_crew(app)
+    for number in ("JF-2026-00000%001", "%00", "JF-２０２６-000001", "jf-2026-000001x"):
+        assert client.get(f"/certificates/{number}").status_code == 404
+        assert client.get(f"/api/v1/certificates/{number}", headers=bearer(app, c.admin)).status_code == 404
+    admin_client = app.test_client()
+    sign_in(admin_client, c.admin)
+    today = shanghai_today().isoformat()
+    bad = admin_client.post("/certificates", data={"start": today, "end": today, "username": "a\x00b"})
+    assert bad.status_code == 422

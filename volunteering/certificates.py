@@ -11,6 +11,7 @@ or "街道办事处" when it is not set.
 """
 
 import json
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ COUNTERS = CertificateCounter.__table__
 CERTIFICATES = Certificate.__table__
 DEFAULT_ISSUER = "街道办事处"
 MAX_DB_ID = 2**31 - 1
+NUMBER = re.compile(r"JF-[0-9]{4}-[0-9]{6}")
 
 
 def issuer_name() -> str:
@@ -102,8 +104,8 @@ def issue_certificate(user_id: int, start: date, end: date, actor) -> Certificat
 
 def by_number(number: str) -> Certificate:
     """The registered certificate with this number, or NotFound."""
-    if not isinstance(number, str) or len(number) > 20:
-        raise NotFound()
+    if not isinstance(number, str) or not NUMBER.fullmatch(number.strip().upper()):
+        raise NotFound()  # also keeps NUL and other junk away from the database
     found = db.session.execute(sa.select(Certificate).where(Certificate.number == number.strip().upper())).scalar()
     if found is None:
         raise NotFound()

@@ -24,4 +24,5 @@ class HandForm(FlaskForm):
 class CertificateForm(FlaskForm):
     start = DateField(_l("From"), validators=[InputRequired()])
     end = DateField(_l("To"), validators=[InputRequired()])
-    username = StringField(_l("Username (admins: for someone else)"), validators=[Optional(), Length(max=40)])
+    username = StringField(_l("Username (admins: for someone else)"), validators=[
+        Optional(), Length(max=40), Regexp(r"^[A-Za-z0-9._-]{2,40}$", message=_l("No such person."))])

@@ -13,7 +13,7 @@ from accounts.decorators import role_required
 from accounts.models import User
 from core.errors import DomainError
 from core.privacy import mask_id_number, mask_name
-from core.timeutil import to_iso
+from core.timeutil import shanghai_today, to_iso
 from core.validate import parse_id
 from extensions import db
 from points.models import Activity
@@ -173,7 +173,8 @@ def _code_payload(activity) -> dict:
 def code_screen(activity_id: int):
     """Full screen on the lead's phone: the code and its QR, refreshed as they change."""
     activity = _managed_or_404(activity_id)
-    return render_template("volunteering/code.html", activity=activity, now=_code_payload(activity))
+    return render_template("volunteering/code.html", activity=activity, now=_code_payload(activity),
+                           today=shanghai_today())
 
 
 @bp.get("/lead/activities/<int:activity_id>/code.json")

@@ -25,6 +25,23 @@
       .catch(function () { note.textContent = data.offline; note.classList.add("text-danger"); });
   }
 
+  // Keep the lead's screen on while the code is shown, and go full screen on a tap (both where supported).
+  function keepAwake() {
+    if (navigator.wakeLock && document.visibilityState === "visible") {
+      navigator.wakeLock.request("screen").catch(function () { /* not allowed here: the screen may dim */ });
+    }
+  }
+  keepAwake();
+  document.addEventListener("visibilitychange", keepAwake);
+  var full = document.getElementById("code-fullscreen");
+  if (full && document.documentElement.requestFullscreen) {
+    full.addEventListener("click", function () {
+      document.documentElement.requestFullscreen().catch(function () { /* refused: stay as is */ });
+    });
+  } else if (full) {
+    full.classList.add("is-hidden");
+  }
+
   // Check every second; the clock of the phone may differ from the server's, so also refresh every 20 s.
   var last = Date.now();
   setInterval(function () {
