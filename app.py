@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401
     import redemption.models  # noqa: F401
+    import volunteering.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -119,11 +120,14 @@ def _register_blueprints(app: Flask) -> None:
     from reports import exports as reports_exports
     from reports import person_api, person_views
     from reports import views as reports_views
+    from volunteering import api as volunteering_api
+    from volunteering import views as volunteering_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta, proxy_api, households_api):
+                   person_api, meta, proxy_api, households_api, volunteering_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views, person_views, reports_exports, households_views):
+                   notifications_views, person_views, reports_exports, households_views,
+                   volunteering_views):
         app.register_blueprint(module.bp)

@@ -110,3 +110,10 @@ AlreadyInHousehold = _error(
     "AlreadyInHousehold", "already_in_household", 409, _l("This person already belongs to a household.")
 )
 AlreadyProxy = _error("AlreadyProxy", "already_proxy", 409, _l("This person is already a proxy for the resident."))
+# Volunteering (API.md "Volunteering"): sign-ups, attendance codes.
+InvalidCode = _error("InvalidCode", "invalid_code", 422, _l("This attendance code is wrong or has expired."))
+ActivityFull = _error("ActivityFull", "activity_full", 409, _l("This activity is full."))
+AlreadySignedUp = _error("AlreadySignedUp", "already_signed_up", 409, _l("You have already signed up."))
+NotCheckedIn = _error("NotCheckedIn", "not_checked_in", 409, _l("Not checked in yet: check in first."))
+AlreadyCheckedIn = _error("AlreadyCheckedIn", "already_checked_in", 409, _l("Already checked in."))
+AlreadyCheckedOut = _error("AlreadyCheckedOut", "already_checked_out", 409, _l("Already checked out."))

@@ -10,6 +10,8 @@ ERROR_CODES = [
     "points_already_spent", "out_of_stock", "monthly_limit_exceeded", "insufficient_points",
     "already_voided", "idempotency_conflict", "rate_limited",
     "gift_not_allowed", "already_in_household", "already_proxy",  # households, gifts and proxies
+    "invalid_code", "activity_full", "already_signed_up", "not_checked_in", "already_checked_in",
+    "already_checked_out",
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -157,6 +159,7 @@ def schemas() -> dict:
             subject_type={"type": "string", "nullable": True}, subject_id={**integer(), "nullable": True},
             before={"type": "object", "nullable": True}, after={"type": "object", "nullable": True},
             hash={"type": "string"}, prev_hash={"type": "string"}),
+        **volunteering_schemas(),
         "AuditVerify": obj(["ok", "checked"], ok={"type": "boolean"}, checked=integer(0),
                            broken=obj(["id", "reason"], id=ID, reason={"type": "string"})),
         **household_schemas(),
@@ -179,6 +182,41 @@ def household_schemas() -> dict:
                            balance_after=integer(0)),
         "NewProxy": obj(["proxy_id"], proxy_id=ID),
         "Proxy": obj(["id", "user_id", "proxy_id"], id=ID, user_id=ID, proxy_id=ID, proxy_name=text(100)),
+    }
+
+
+def volunteering_schemas() -> dict:
+    """Sign-ups, attendance and certificates (API.md "Volunteering")."""
+    day = {"type": "string", "format": "date"}
+    activity_ref = {"type": "array", "items": obj(["id", "title", "date", "minutes"], id=ID, title=text(200),
+                                                   date=day, minutes=integer(1))}
+    return {
+        "OpenActivity": obj(["id", "title", "date", "open", "capacity", "signed_up"], id=ID, team_id=ID,
+                            title=text(200), date=day, place=text(200, 0), open={"type": "boolean"},
+                            capacity={**integer(1, 10000), "nullable": True}, signed_up=integer(0),
+                            full={"type": "boolean"}, me={"type": "boolean", "description": "the caller signed up"},
+                            starts_at={**TIME, "nullable": True}, ends_at={**TIME, "nullable": True}),
+        "Signup": obj(["activity_id", "user_id"], id=ID, activity_id=ID, user_id=ID, signed_up_at=TIME,
+                      capacity={**integer(1, 10000), "nullable": True}, signed_up=integer(0)),
+        "SignupRoster": obj(["items"], items={"type": "array", "items": obj(
+            ["user_id", "name"], user_id=ID, name=text(100), signed_up_at={**TIME, "nullable": True},
+            checked_in_at={**TIME, "nullable": True}, checked_out_at={**TIME, "nullable": True},
+            minutes={**integer(0), "nullable": True}, hours_id=OPT_ID)}, next={"type": "string", "nullable": True},
+            capacity={**integer(1, 10000), "nullable": True}, signed_up=integer(0)),
+        "AttendanceCode": obj(["code", "expires_at"], code={"type": "string", "pattern": "^[0-9]{6}$"},
+                              expires_at=TIME, activity_id=ID),
+        "NewAttendance": obj(["activity_id", "action"], activity_id=ID,
+                             code={"type": "string", "pattern": "^[0-9]{6}$",
+                                   "description": "the lead's code; not needed when a lead names user_id"},
+                             action={"type": "string", "enum": ["in", "out"]},
+                             user_id={**ID, "description": "a lead of the team or an admin, checking in by hand"}),
+        "Attendance": obj(["activity_id", "user_id"], activity_id=ID, user_id=ID, checked_in_at=TIME,
+                          checked_out_at=TIME, minutes=integer(1, 1440), hours_id=ID),
+        "NewCertificate": obj(["user_id", "from", "to"], user_id=ID, **{"from": day, "to": day}),
+        "Certificate": obj(["number", "user_id", "service_minutes", "activities", "issued_at"],
+                           number={"type": "string", "pattern": "^JF-[0-9]{4}-[0-9]{6}$"}, user_id=ID,
+                           service_minutes=integer(0), activities=activity_ref, issuer={"type": "string"},
+                           issued_at=TIME, **{"from": day, "to": day}),
     }
 
 
@@ -257,6 +295,23 @@ CALLS = [
      "its keeper (same day), admin", "Reason", 200, "Redemption", ["404", "400", "422", "409"], {"idem"}),
     ("get", "/api/v1/redemptions/{id}", "A redemption with its lines",
      "keeper of store, admin, auditor, the resident", None, 200, "Redemption", ["404"], set()),
+    ("get", "/api/v1/activities", "Activities from today on that the caller may sign up for", "signed in", None,
+     200, list_of("OpenActivity"), [], set()),
+    ("post", "/api/v1/activities/{id}/signups", "Sign up for an activity", "signed in (for themselves)", None,
+     201, "Signup", ["404", "422", "409"], set()),
+    ("get", "/api/v1/activities/{id}/signups", "Who signed up, with their attendance",
+     "lead of team, admin, auditor", None, 200, "SignupRoster", ["404"], set()),
+    ("delete", "/api/v1/activities/{id}/signups/me", "Cancel one's sign-up; frees the place",
+     "the signed-up person", None, 204, None, ["404", "409"], set()),
+    ("get", "/api/v1/activities/{id}/attendance-code", "The attendance code now (changes every 60 s)",
+     "lead of team, admin", None, 200, "AttendanceCode", ["404"], set()),
+    ("post", "/api/v1/attendance", "Check in or out; checking out proposes a pending hour record",
+     "a signed-up person or team member; a lead by hand", "NewAttendance", 201, "Attendance",
+     ["400", "422", "409"], set()),
+    ("post", "/api/v1/certificates", "Issue a numbered service certificate for a period", "the person, admin",
+     "NewCertificate", 201, "Certificate", ["400", "422"], set()),
+    ("get", "/api/v1/certificates/{number}", "A registered certificate", "the person, admin, auditor", None,
+     200, "Certificate", ["404"], set()),
     ("get", "/api/v1/audit", "Audit events, newest first", "admin, auditor", None, 200, list_of("AuditEvent"),
      ["422"], {"list", "audit"}),
     ("get", "/api/v1/audit/verify", "Verify the audit hash chain", "admin, auditor", None, 200, "AuditVerify",
@@ -310,6 +365,8 @@ def _operation(method, path, summary, who, body, status, response, errors, flags
     else:
         errors = ["401", "403"] + errors
     params = [path_id(name) for name in ("id", "user_id", "proxy_id") if "{" + name + "}" in path]
+    if "{number}" in path:
+        params.append({"name": "number", "in": "path", "required": True, "schema": text(20)})
     if "{code}" in path:
         params.append({"name": "code", "in": "path", "required": True, "schema": text(40)})
     if "list" in flags:

@@ -15,6 +15,7 @@ NAV = [
     ("redemption.my_redemptions", _l("My redemptions"), None),
     ("accounts.my_card", _l("Member card"), None),
     ("households.family", _l("My family"), None),
+    ("volunteering.activities", _l("Activities"), None),
     ("points.lead_home", _l("Team lead"), ("team_lead", "admin")),
     ("redemption.counter", _l("Counter"), ("store_keeper",)),
     ("points.approvals", _l("Approvals"), ("admin",)),

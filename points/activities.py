@@ -3,7 +3,7 @@
 Also who may manage which team's activities and hours (admins: all; leads: their teams).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -13,6 +13,7 @@ from accounts.models import User
 from audit import service as audit
 from core.db import run_write
 from core.errors import Forbidden, NotTeamLead
+from core.timeutil import shanghai_date
 from core.validate import Checker
 from extensions import db
 from points.models import Activity, HourRecord, Team, TeamMember
@@ -67,12 +68,35 @@ def activity_snapshot(activity: Activity) -> dict:
     return {
         "team_id": activity.team_id, "title": activity.title, "date": activity.date,
         "place": activity.place, "category": activity.category, "difficulty_id": activity.difficulty_id,
+        "open": activity.open, "capacity": activity.capacity, "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
     }
 
 
+MAX_CAPACITY = 10_000
+
+
+def check_schedule(c: Checker, day, open_, capacity, starts_at, ends_at) -> None:
+    """Open flag, capacity (1–10000 whole places) and start/end times on the activity's day."""
+    if not isinstance(open_, bool):
+        c.fail("open", gettext("Must be true or false."))
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
+                                 or not 1 <= capacity <= MAX_CAPACITY):
+        c.fail("capacity", gettext("Must be from %(min)s to %(max)s.", min=1, max=MAX_CAPACITY))
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
+            c.fail(name, gettext("Must be a time with its offset, like 2026-05-01T09:00:00+08:00."))
+        elif moment is not None and isinstance(day, date) and shanghai_date(moment) != day:
+            c.fail(name, gettext("Must be on the activity's date."))
+    if (isinstance(starts_at, datetime) and isinstance(ends_at, datetime) and starts_at.tzinfo and ends_at.tzinfo
+            and ends_at <= starts_at):
+        c.fail("ends_at", gettext("Must be after the start."))
+
+
 def create_activity(team_id: int, title: str, day: date, difficulty_code: str, actor,
-                    category: str = "", place: str = "") -> Activity:
-    """Add an activity to a team; the difficulty is a level code."""
+                    category: str = "", place: str = "", *, open_: bool = False, capacity: int | None = None,
+                    starts_at: datetime | None = None, ends_at: datetime | None = None) -> Activity:
+    """Add an activity to a team; the difficulty is a level code; open ones take sign-ups from anyone."""
     authorise_any_lead(actor)
     team = db.session.get(Team, team_id) if isinstance(team_id, int) else None
     if team is not None:
@@ -88,13 +112,17 @@ def create_activity(team_id: int, title: str, day: date, difficulty_code: str, a
     level = level_by_code(difficulty_code) if isinstance(difficulty_code, str) else None
     if level is None or not level.active:
         c.fail("difficulty", gettext("No such difficulty level."))
+    check_schedule(c, day, open_, capacity, starts_at, ends_at)
     c.done()
     actor_id = getattr(actor, "id", None)
     level_id = level.id
+    # Stored as UTC: SQLite keeps no offset, and every reader takes a stored time for UTC.
+    starts_at, ends_at = (m.astimezone(UTC) if m is not None else None for m in (starts_at, ends_at))
 
     def work() -> Activity:
         activity = Activity(team_id=team_id, title=title, date=day, place=place, category=category,
-                            difficulty_id=level_id, created_by_id=actor_id)
+                            difficulty_id=level_id, created_by_id=actor_id, open=open_, capacity=capacity,
+                            starts_at=starts_at, ends_at=ends_at)
         db.session.add(activity)
         db.session.flush()
         audit.record("activity.created", actor=actor_id, subject=activity, after=activity_snapshot(activity))

@@ -1,5 +1,8 @@
 """JSON API for activities, hours and accounts (see API.md). Thin: parse, call the service, render."""
 
+import re
+from datetime import datetime
+
 from flask import Blueprint, jsonify
 from flask_babel import gettext
 
@@ -45,7 +48,26 @@ def render_activity(activity: Activity) -> dict:
         "id": activity.id, "team_id": activity.team_id, "title": activity.title,
         "date": activity.date.isoformat(), "place": activity.place, "category": activity.category,
         "difficulty": activity.difficulty.code, "multiplier": format_multiplier(activity.difficulty.multiplier),
+        "open": activity.open, "capacity": activity.capacity,
+        "starts_at": to_iso(activity.starts_at), "ends_at": to_iso(activity.ends_at),
     }
+
+
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _moment(c: Checker, name: str) -> datetime | None:
+    """An ISO 8601 time with its offset (2026-05-01T09:00:00+08:00), or a field message."""
+    value = c.data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str) and _MOMENT.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    c.fail(name, gettext("Must be a time with its offset, like 2026-05-01T09:00:00+08:00."))
+    return None
 
 
 def render_record(record: HourRecord) -> dict:
@@ -77,11 +99,15 @@ def create_activity():
     difficulty = c.text("difficulty", max_length=40)
     category = c.text("category", required=False, min_length=0, max_length=40) or ""
     place = c.text("place", required=False, min_length=0, max_length=200) or ""
+    open_ = c.boolean("open")
+    capacity = c.integer("capacity", required=False, min_value=1, max_value=activities.MAX_CAPACITY)
+    starts_at, ends_at = _moment(c, "starts_at"), _moment(c, "ends_at")
     if team_id is not None and team_id <= MAX_DB_ID:
         if db.session.get(Team, team_id) is not None:
             activities.authorise_team(actor, team_id)     # 403 not_team_lead before 422
     c.done()
-    activity = activities.create_activity(team_id, title, day, difficulty, actor, category=category, place=place)
+    activity = activities.create_activity(team_id, title, day, difficulty, actor, category=category, place=place,
+                                          open_=open_, capacity=capacity, starts_at=starts_at, ends_at=ends_at)
     return created(render_activity(activity))
 
 

@@ -4,12 +4,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -26,6 +28,10 @@ class ActivityForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in ACTIVITY_CATEGORIES],
                            validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    start_time = TimeField(_l("Starts at"), validators=[Optional()])
+    end_time = TimeField(_l("Ends at"), validators=[Optional()])
+    open = BooleanField(_l("Open to residents outside the team (sign-up)"))
+    capacity = StrictIntegerField(_l("Capacity (places)"), validators=[Optional(), NumberRange(min=1, max=10000)])
 
 
 class LogOneForm(FlaskForm):

@@ -87,6 +87,11 @@ class Activity(db.Model):
     difficulty_id: Mapped[int] = mapped_column(sa.ForeignKey("difficulty_levels.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Volunteering (SPEC "Open activities"): residents outside the team may sign up, up to capacity.
+    open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    capacity: Mapped[int | None]
+    starts_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     team: Mapped[Team] = relationship()
     difficulty: Mapped[DifficultyLevel] = relationship()

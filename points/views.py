@@ -4,6 +4,7 @@ Thin: read the form, call points.activities / points.hours, render or redirect.
 """
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -12,6 +13,7 @@ from wtforms import SelectChoice
 
 from accounts.decorators import role_required
 from core.errors import DomainError
+from core.timeutil import SHANGHAI
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
 from points import activities, hours, ledger, stats
@@ -88,12 +90,19 @@ def create_activity():
     try:
         activity = activities.create_activity(
             form.team_id.data, form.title.data, form.day.data, form.difficulty.data, current_user,
-            category=form.category.data or "", place=form.place.data or "")
+            category=form.category.data or "", place=form.place.data or "", open_=bool(form.open.data),
+            capacity=form.capacity.data, starts_at=_on_day(form.day.data, form.start_time.data),
+            ends_at=_on_day(form.day.data, form.end_time.data))
     except DomainError as error:
-        _form_errors(form, error, {"date": "day"})
+        _form_errors(form, error, {"date": "day", "starts_at": "start_time", "ends_at": "end_time"})
         return _render_lead(form, error.status if error.status in (403, 409) else 422)
     flash(gettext("Activity created. Now log the hours."), "success")
     return redirect(url_for("points.roster", activity_id=activity.id))
+
+
+def _on_day(day, clock):
+    """A wall-clock time on the activity's day, in Asia/Shanghai."""
+    return datetime.combine(day, clock, SHANGHAI) if day is not None and clock is not None else None
 
 
 def _form_errors(form, error: DomainError, rename: dict | None = None) -> None:

@@ -25,6 +25,12 @@ API_CALLS += [  # households, gifts and proxies
     ("post", "/api/v1/users/{id}/proxies"), ("get", "/api/v1/users/{id}/proxies"),
     ("delete", "/api/v1/users/{id}/proxies/{proxy_id}"),
 ]
+API_CALLS += [  # API.md "Volunteering" (the volunteering branch)
+    ("get", "/api/v1/activities"), ("post", "/api/v1/activities/{id}/signups"),
+    ("get", "/api/v1/activities/{id}/signups"), ("delete", "/api/v1/activities/{id}/signups/me"),
+    ("get", "/api/v1/activities/{id}/attendance-code"), ("post", "/api/v1/attendance"),
+    ("post", "/api/v1/certificates"), ("get", "/api/v1/certificates/{number}"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
