@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
+    import notices.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
@@ -104,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from audit import api as audit_api
     from audit import views as audit_views
     from core import meta
+    from notices import api as notices_api
+    from notices import views as notices_views
     from notifications import api as notifications_api
     from notifications import views as notifications_views
     from points import api as points_api
@@ -112,13 +115,13 @@ def _register_blueprints(app: Flask) -> None:
     from redemption import api as redemption_api
     from redemption import views as redemption_views
     from reports import exports as reports_exports
-    from reports import person_api, person_views
+    from reports import monthly_api, monthly_views, person_api, person_views
     from reports import views as reports_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta):
+                   person_api, meta, notices_api, monthly_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views, person_views, reports_exports):
+                   notifications_views, person_views, reports_exports, notices_views, monthly_views):
         app.register_blueprint(module.bp)

@@ -99,3 +99,6 @@ class ValidationFailed(DomainError):
 
     def __init__(self, fields: dict, message=None):
         super().__init__(message, fields=fields)
+NoticeClosed = _error(
+    "NoticeClosed", "notice_closed", 409, _l("The public notice has ended; objections are no longer accepted.")
+)
