@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from points.setup_forms import PersonForm
@@ -17,15 +17,15 @@ class NominateForm(PersonForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve: post the public notice")),
-                                                   ("reject", _l("Reject"))], validators=[InputRequired()])
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve: post the public notice")),
+                                                   SelectChoice("reject", _l("Reject"))], validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=500)],
                            render_kw=REASON_ATTRS)
 
 
 class ResolveForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("dismiss", _l("Dismiss the objection: back in notice")),
-                                                   ("uphold", _l("Uphold the objection: reject the nomination"))],
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("dismiss", _l("Dismiss the objection: back in notice")),
+                                                   SelectChoice("uphold", _l("Uphold the objection: reject the nomination"))],
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (required to uphold)"), validators=[Optional(), Length(max=500)],
                            render_kw=REASON_ATTRS)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from accounts.decorators import role_required
 from accounts.models import User
@@ -96,8 +97,8 @@ def nominations():
     return render_template("notices/nominations.html", rows=rows, status=status, statuses=STATUSES)
 
 
-def _type_choices() -> list[tuple[str, str]]:
-    return [(t.code, _("%(name)s (+%(points)s)", name=t.name, points=t.points))
+def _type_choices() -> list[SelectChoice]:
+    return [SelectChoice(t.code, _("%(name)s (+%(points)s)", name=t.name, points=t.points))
             for t in setup_services.list_commendation_types(active_only=True)]
 
 
