@@ -104,7 +104,8 @@ def monthly_notice(community_id: int, month: date) -> MonthlyNotice:
     redeemed = _summed(Redemption, Redemption.total_points, Redemption.resident_id, community_id, start, end,
                        Redemption.status == "completed")
     people = set(hours) | set(commended) | set(adjusted) | set(redeemed)
-    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(people)))) if people else {}
+    names = {row.id: row.name for row in db.session.execute(
+        sa.select(User.id, User.name).where(User.id.in_(people)))} if people else {}
     rows = [MonthlyRow(
         user_id=uid, name=mask_name(names.get(uid, "")), service_minutes=hours.get(uid, (0, 0))[0],
         points_earned=hours.get(uid, (0, 0))[1] + commended.get(uid, 0) + adjusted.get(uid, 0),
