@@ -413,6 +413,8 @@ def demo_data_command(seed: int, password: str, if_empty: bool):
         _awards(street, rng)
         _store(street)
         _redemptions(street, rng)
+        from commands.demo_notices import seed as seed_notices  # the 公示 nominations (notices branch)
+        seed_notices(street, rng)
     except DemoRefused as error:
         db.session.rollback()
         click.echo(f"demo-data stopped while {error}. The database now holds part of the demo; "
