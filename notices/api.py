@@ -38,8 +38,8 @@ def render_nomination(nomination: Nomination, viewer) -> dict:
 
 def render_notice(nomination: Nomination) -> dict:
     """What anyone may read: a masked name, the type, the reason, the last day of the notice."""
-    return {"id": nomination.id, "name": mask_name(nomination.nominee.name), "type": nomination.type.name,
-            "type_code": nomination.type.code, "points": nomination.points, "reason": nomination.reason,
+    return {"id": nomination.id, "name": mask_name(nomination.nominee.name), "type": nomination.type.code,
+            "type_name": nomination.type.name, "points": nomination.points, "reason": nomination.reason,
             "notice_ends": _iso(nomination.notice_ends), "status": nomination.status}
 
 

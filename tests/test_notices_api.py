@@ -96,7 +96,8 @@ def test_approval_posts_the_notice_for_notice_days(app, client):
     assert response.get_json()["notice_ends"] == expected_end
     notices = client.get("/api/v1/notices").get_json()["items"]
     assert [(n["id"], n["name"], n["notice_ends"]) for n in notices] == [(nomination_id, "张*伟", expected_end)]
-    assert notices[0]["type"] and notices[0]["reason"] == "长期照顾独居老人"
+    assert (notices[0]["type"], notices[0]["type_name"]) == (TYPE, "优秀志愿者")
+    assert notices[0]["reason"] == "长期照顾独居老人"
 
 
 def test_reviewing_twice_is_already_decided(app, client):
@@ -248,3 +249,21 @@ def test_admins_list_nominations_by_status(app, client):
                                         ).get_json()["items"]] == [posted]
     assert client.get("/api/v1/nominations?status=bogus", headers=headers).status_code == 422
     assert client.get("/api/v1/nominations", headers=bearer(app, bystander)).status_code == 403
+
+
+def test_every_step_is_in_the_audit_trail(app, client):
+    from datetime import timedelta as _td
+
+    from tests.factories_notices import close, notice_ends
+
+    admin, other_admin, nominee, bystander = people(app)
+    nomination_id = in_notice(app, nominee, admin, by=other_admin)
+    object_to(app, nomination_id, bystander)
+    client.post(f"/api/v1/nominations/{nomination_id}/resolve", json={"decision": "dismiss"},
+                headers=bearer(app, admin))
+    close(app, notice_ends(app, nomination_id) + _td(days=1))
+    events = client.get("/api/v1/audit?action=nomination.", headers=bearer(app, admin)).get_json()["items"]
+    assert [e["action"] for e in reversed(events)] == [
+        "nomination.created", "nomination.reviewed", "nomination.objected", "nomination.resolved",
+        "nomination.granted"]
+    assert status(app, nomination_id) == "granted" and balance(app, nominee) == 100
