@@ -229,8 +229,11 @@ def test_the_nominee_is_told_at_each_step(app, client):
     object_to(app, nomination_id, bystander)
     client.post(f"/api/v1/nominations/{nomination_id}/resolve", json={"decision": "dismiss"},
                 headers=bearer(app, admin))
-    kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=bearer(app, nominee)).get_json()["items"]]
-    assert kinds == ["nomination"] * 4
+    inbox = client.get("/api/v1/notifications", headers=bearer(app, nominee)).get_json()["items"]
+    assert [n["kind"] for n in inbox] == ["nomination"] * 4
+    ends = (shanghai_today() + timedelta(days=7)).isoformat()
+    assert f"on public notice until {ends}" in inbox[2]["text"]
+    assert "objected" in inbox[1]["text"] and bystander.name not in inbox[1]["text"]
 
 
 def test_nothing_moves_points_before_the_notice_ends(app, client):
