@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
     import households.models  # noqa: F401
+    import notices.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
@@ -110,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     from core import meta
     from households import api as households_api
     from households import views as households_views
+    from notices import api as notices_api
+    from notices import views as notices_views
     from notifications import api as notifications_api
     from notifications import views as notifications_views
     from points import api as points_api
@@ -118,16 +121,17 @@ def _register_blueprints(app: Flask) -> None:
     from redemption import api as redemption_api
     from redemption import views as redemption_views
     from reports import exports as reports_exports
-    from reports import person_api, person_views
+    from reports import monthly_api, monthly_views, person_api, person_views
     from reports import views as reports_views
     from volunteering import api as volunteering_api
     from volunteering import views as volunteering_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta, proxy_api, households_api, volunteering_api):
+                   person_api, meta, proxy_api, households_api, volunteering_api,
+                   notices_api, monthly_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
                    notifications_views, person_views, reports_exports, households_views,
-                   volunteering_views):
+                   volunteering_views, notices_views, monthly_views):
         app.register_blueprint(module.bp)

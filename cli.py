@@ -10,8 +10,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
     from commands import register_more
+    from notices.cli import close_notices_command
 
     register_more(app)
+    app.cli.add_command(close_notices_command)
 
 
 @click.command("init-db")

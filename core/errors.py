@@ -117,3 +117,7 @@ AlreadySignedUp = _error("AlreadySignedUp", "already_signed_up", 409, _l("You ha
 NotCheckedIn = _error("NotCheckedIn", "not_checked_in", 409, _l("Not checked in yet: check in first."))
 AlreadyCheckedIn = _error("AlreadyCheckedIn", "already_checked_in", 409, _l("Already checked in."))
 AlreadyCheckedOut = _error("AlreadyCheckedOut", "already_checked_out", 409, _l("Already checked out."))
+
+NoticeClosed = _error(
+    "NoticeClosed", "notice_closed", 409, _l("The public notice has ended; objections are no longer accepted.")
+)

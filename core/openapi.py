@@ -337,6 +337,60 @@ CALLS += [  # households, gifts and proxies
      ["404"], set()),
 ]
 
+# --- nominations with public notice (公示) and the monthly public notice (API.md "Points policy")
+ERROR_CODES.append("notice_closed")
+NOMINATION_STATUSES = ["nominated", "in_notice", "objected", "rejected", "granted"]
+CALLS += [
+    ("post", "/api/v1/nominations", "Nominate a person for a commendation", "admin; lead (for a member of a "
+     "team they lead)", "NewNomination", 201, "NominationCreated", ["400", "422"], set()),
+    ("get", "/api/v1/nominations", "Nominations, newest first", "admin, auditor", None, 200,
+     list_of("Nomination"), ["422"], {"list", "nomination_status"}),
+    ("get", "/api/v1/nominations/{id}", "A nomination with its objections", "admin, auditor, the nominee", None,
+     200, "Nomination", ["404"], set()),
+    ("post", "/api/v1/nominations/{id}/review", "Approve (post the notice) or reject", "admin (not the nominee)",
+     "NominationReview", 200, "NominationDecision", ["404", "400", "422", "409"], set()),
+    ("post", "/api/v1/nominations/{id}/objections", "Object while the notice runs", "signed in",
+     "Reason", 201, "ObjectionCreated", ["404", "400", "422", "409"], set()),
+    ("post", "/api/v1/nominations/{id}/resolve", "Uphold (reject) or dismiss (back in notice) the objections",
+     "admin (not the nominee)", "NominationResolve", 200, "NominationDecision", ["404", "400", "422", "409"],
+     set()),
+    ("get", "/api/v1/notices", "Nominations in public notice, names masked", "anyone", None, 200,
+     list_of("Notice"), ["422"], {"public", "list"}),
+    ("get", "/api/v1/reports/monthly", "A community's monthly public notice", "admin, auditor", None, 200,
+     "MonthlyNotice", ["422"], {"monthly"}),
+]
+
+
+def notices_schemas() -> dict:
+    """Bodies of the nomination and monthly-notice calls."""
+    day = {"type": "string", "format": "date"}
+    return {
+        "NewNomination": obj(["user_id", "type", "reason"], user_id=ID, type=text(60), reason=REASON),
+        "NominationCreated": obj(["id", "status"], id=ID, status={"type": "string", "enum": ["nominated"]}),
+        "NominationReview": obj(["decision"], decision={"type": "string", "enum": ["approve", "reject"]},
+                                reason={**REASON, "description": "required to reject"}),
+        "NominationResolve": obj(["decision"], decision={"type": "string", "enum": ["uphold", "dismiss"]},
+                                 reason={**REASON, "description": "required to uphold"}),
+        "NominationDecision": obj(["status"], id=ID, status={"type": "string", "enum": NOMINATION_STATUSES},
+                                  notice_ends={**day, "nullable": True,
+                                               "description": "the last day objections are accepted"}),
+        "ObjectionCreated": obj(["id", "nomination_id", "status"], id=ID, nomination_id=ID,
+                                status={"type": "string"}),
+        "Nomination": obj(["id", "user_id", "type", "status", "objections"], id=ID, user_id=ID, type=text(60),
+                          status={"type": "string", "enum": NOMINATION_STATUSES},
+                          notice_ends={**day, "nullable": True}, points=integer(0), reason=REASON,
+                          objections={"type": "array", "items": obj(["id", "at", "reason"], id=ID, at=TIME,
+                                                                    reason=REASON)}),
+        "Notice": obj(["id", "name", "type", "reason", "notice_ends"], id=ID, name={"type": "string"},
+                      type={"type": "string"}, reason=REASON, notice_ends=day, points=integer(0)),
+        "MonthlyNotice": obj(["items"], community_id=ID, month={"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                             items={"type": "array", "items": obj(
+                                 ["name", "service_minutes", "points_earned", "points_redeemed"],
+                                 name={"type": "string"}, service_minutes=integer(), points_earned=integer(),
+                                 points_redeemed=integer())}),
+    }
+
+
 EXTRA_QUERY = {
     "q": [query("q", text(100), "name (contains), username or phone")],
     "store_id": [query("store_id", ID, "only this store's items")],
@@ -347,6 +401,9 @@ EXTRA_QUERY = {
         query("since", {"type": "string"},
               "a date (2026-05-01, Asia/Shanghai) or an ISO 8601 date-time with offset"),
     ],
+    "nomination_status": [query("status", {"type": "string", "enum": NOMINATION_STATUSES}, "only this status")],
+    "monthly": [{**query("community_id", ID, "the community"), "required": True},
+                {**query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM"), "required": True}],
 }
 
 
@@ -371,7 +428,7 @@ def _operation(method, path, summary, who, body, status, response, errors, flags
         params.append({"name": "code", "in": "path", "required": True, "schema": text(40)})
     if "list" in flags:
         params += [{"$ref": "#/components/parameters/Limit"}, {"$ref": "#/components/parameters/Cursor"}]
-    for flag in ("q", "store_id", "audit"):
+    for flag in EXTRA_QUERY:
         if flag in flags:
             params += EXTRA_QUERY[flag]
     if "idem" in flags:
@@ -403,7 +460,7 @@ def _document() -> dict:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from POST /api/v1/tokens"}},
-            "schemas": schemas(),
+            "schemas": {**schemas(), **notices_schemas()},
             "parameters": {
                 "Limit": {"name": "limit", "in": "query", "required": False,
                           "schema": {**integer(1, 200), "default": 50}},

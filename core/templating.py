@@ -24,6 +24,8 @@ NAV = [
     ("setup.teams", _l("Teams"), ("admin",)),
     ("setup.rules", _l("Rules"), ("admin",)),
     ("redemption.stores", _l("Stores"), ("admin", "store_keeper")),
+    ("notices.nominations", _l("Nominations"), ("admin", "auditor")),
+    ("notices.public", _l("Public notice"), None),
     ("reports.dashboard", _l("Reports"), ("admin", "auditor")),
     ("audit.events", _l("Audit"), ("admin", "auditor")),
 ]

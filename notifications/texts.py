@@ -52,8 +52,7 @@ def render_text(kind: str, raw_params: str | dict) -> str:
         return _("%(points)s of your points expire on %(day)s. Spend them before then.",
                  points=p.get("points", 0), day=p.get("on", ""))
     if kind == "nomination":
-        return _("You were nominated as %(type)s. Status: %(status)s.",
-                 type=p.get("type", ""), status=p.get("status", ""))
+        return _nomination_text(p)
     if kind == "gift_sent":
         return _("You gave %(points)s points to %(name)s. Balance: %(balance)s.",
                  points=p.get("points", 0), name=p.get("name", ""), balance=p.get("balance", 0))
@@ -61,6 +60,24 @@ def render_text(kind: str, raw_params: str | dict) -> str:
         return _("%(name)s gave you %(points)s points. %(note)s",
                  name=p.get("name", ""), points=p.get("points", 0), note=p.get("note", ""))
     return _("You have a new message.")
+
+
+def _nomination_text(p: dict) -> str:
+    """Each step of a nomination (notices): what happened and what comes next."""
+    status, kind = p.get("status", ""), p.get("type", "")
+    if status == "nominated":
+        return _("You were nominated as %(type)s. An admin will review the nomination.", type=kind)
+    if status == "in_notice":
+        return _("Your nomination as %(type)s is on public notice until %(day)s.", type=kind,
+                 day=p.get("notice_ends", ""))
+    if status == "objected":
+        return _("Someone objected to your nomination as %(type)s; an admin will look into it.", type=kind)
+    if status == "rejected":
+        return _("Your nomination as %(type)s was not accepted. %(reason)s", type=kind, reason=p.get("reason", ""))
+    if status == "granted":
+        return _("Your nomination as %(type)s was granted after its public notice: +%(points)s points.",
+                 type=kind, points=p.get("points", 0))
+    return _("You were nominated as %(type)s. Status: %(status)s.", type=kind, status=status)
 
 
 def _signed(points) -> str:

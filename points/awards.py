@@ -106,6 +106,32 @@ def _insert_returning_id(table, values: dict) -> int:
     return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
 
 
+def post_commendation(*, user_id: int, type_id: int, type_code: str, type_name: str, points: int, reason: str,
+                      actor_id: int | None, key: str, body_hash: str, notify_person: bool = True) -> int:
+    """Inside a write: the commendation row, its credit through the ledger, the message and the audit event.
+
+    Shared by direct grants and by nominations granted when their public notice ends
+    (notices.services), so both post the same way. Returns the commendation's id.
+    """
+    table = Commendation.__table__
+    record_id = _insert_returning_id(table, {
+        "user_id": user_id, "type_id": type_id, "points": points, "reason": reason,
+        "granted_by_id": actor_id, "created_at": utcnow()})
+    transfer = ledger.issue_to_user(
+        user_id=user_id, amount=points, kind="commendation", key=key, body_hash=body_hash,
+        actor_id=actor_id, memo=reason, source_type=Commendation.__tablename__, source_id=record_id,
+    )
+    db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
+    if notify_person:
+        notify(user_id, "commendation", type=type_name, points=points, reason=reason)
+    audit.record("commendation.granted", actor=actor_id, subject_type=Commendation.__tablename__,
+                 subject_id=record_id, after={
+                     "user_id": user_id, "type": type_code, "points": points, "reason": reason,
+                     "transfer_id": transfer.id, "balance_after": transfer.credit_balance_after,
+                 })
+    return record_id
+
+
 def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str) -> Commendation:
     """Credit the type's points to the person from the issuing account, with a reason."""
     _require_admin(actor)
@@ -131,24 +157,10 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
     again = _replayed(key, body_hash, Commendation)
     if again is not None:
         return again
-    values = {"user_id": user_id, "type_id": type_id, "points": points, "reason": reason,
-              "granted_by_id": actor_id, "created_at": utcnow()}
-    table = Commendation.__table__
 
     def work() -> int:
-        record_id = _insert_returning_id(table, values)
-        transfer = ledger.issue_to_user(
-            user_id=user_id, amount=points, kind="commendation", key=key, body_hash=body_hash,
-            actor_id=actor_id, memo=reason, source_type=Commendation.__tablename__, source_id=record_id,
-        )
-        db.session.execute(sa.update(table).where(table.c.id == record_id).values(transfer_id=transfer.id))
-        notify(user_id, "commendation", type=type_name, points=points, reason=reason)
-        audit.record("commendation.granted", actor=actor_id, subject_type=Commendation.__tablename__,
-                     subject_id=record_id, after={
-                         "user_id": user_id, "type": type_code, "points": points, "reason": reason,
-                         "transfer_id": transfer.id, "balance_after": transfer.credit_balance_after,
-                     })
-        return record_id
+        return post_commendation(user_id=user_id, type_id=type_id, type_code=type_code, type_name=type_name,
+                                 points=points, reason=reason, actor_id=actor_id, key=key, body_hash=body_hash)
 
     result = _post_once(work, key, body_hash, Commendation)
     return result if isinstance(result, Commendation) else db.session.get(Commendation, result)

@@ -31,6 +31,11 @@ API_CALLS += [  # API.md "Volunteering" (the volunteering branch)
     ("get", "/api/v1/activities/{id}/attendance-code"), ("post", "/api/v1/attendance"),
     ("post", "/api/v1/certificates"), ("get", "/api/v1/certificates/{number}"),
 ]
+API_CALLS += [  # API.md "Points policy": nominations, notices, the monthly notice
+    ("post", "/api/v1/nominations"), ("get", "/api/v1/nominations"), ("get", "/api/v1/nominations/{id}"),
+    ("post", "/api/v1/nominations/{id}/review"), ("post", "/api/v1/nominations/{id}/objections"),
+    ("post", "/api/v1/nominations/{id}/resolve"), ("get", "/api/v1/notices"), ("get", "/api/v1/reports/monthly"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),

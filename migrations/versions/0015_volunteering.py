@@ -1,13 +1,13 @@
 """volunteering: open activities with a capacity and times, sign-ups, attendance, certificates
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
