@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
+    import community.models  # noqa: F401
     import core.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
@@ -103,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import views as accounts_views
     from audit import api as audit_api
     from audit import views as audit_views
+    from community import api as community_api
+    from community import views as community_views
     from core import meta
     from notifications import api as notifications_api
     from notifications import views as notifications_views
@@ -116,9 +119,9 @@ def _register_blueprints(app: Flask) -> None:
     from reports import views as reports_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta):
+                   person_api, meta, community_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views, person_views, reports_exports):
+                   notifications_views, person_views, reports_exports, community_views):
         app.register_blueprint(module.bp)

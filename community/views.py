@@ -1,0 +1,5 @@
+"""Pages for micro-wishes, needs lists, units and party members (filled in below)."""
+
+from flask import Blueprint
+
+bp = Blueprint("community", __name__)
