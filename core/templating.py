@@ -14,6 +14,8 @@ NAV = [
     ("redemption.catalogue", _l("Catalogue"), None),
     ("redemption.my_redemptions", _l("My redemptions"), None),
     ("accounts.my_card", _l("Member card"), None),
+    ("community.wish_board", _l("Micro-wishes"), None),
+    ("community.needs_list", _l("Needs list"), None),
     ("points.lead_home", _l("Team lead"), ("team_lead", "admin")),
     ("redemption.counter", _l("Counter"), ("store_keeper",)),
     ("points.approvals", _l("Approvals"), ("admin",)),
@@ -21,6 +23,7 @@ NAV = [
     ("setup.teams", _l("Teams"), ("admin",)),
     ("setup.rules", _l("Rules"), ("admin",)),
     ("redemption.stores", _l("Stores"), ("admin", "store_keeper")),
+    ("community.wishes_admin", _l("Community"), ("admin", "auditor")),
     ("reports.dashboard", _l("Reports"), ("admin", "auditor")),
     ("audit.events", _l("Audit"), ("admin", "auditor")),
 ]
