@@ -263,7 +263,12 @@ def _edit_errors(req: EditUser, actor: User | None) -> dict:
 
 # The co-building units table belongs to the community package, which accounts may not import:
 # read it by name (a person's employer unit must exist).
-_UNITS = sa.table("units", sa.column("id"))
+_UNITS = sa.table("units", sa.column("id"), sa.column("name"))
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """Every co-building unit as (id, name), by name, for the person form."""
+    return [tuple(row) for row in db.session.execute(sa.select(_UNITS.c.id, _UNITS.c.name).order_by(_UNITS.c.name))]
 
 
 def unit_exists(unit_id: int) -> bool:
