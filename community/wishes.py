@@ -18,6 +18,7 @@ from core.errors import AlreadyClaimed, Forbidden, InvalidState, NotFound, Valid
 from core.timeutil import utcnow
 from core.validate import Checker
 from extensions import db
+from notifications.services import notify
 from points import ledger
 from points.models import Commendation
 from points.setup_services import commendation_type_by_ref
@@ -97,11 +98,12 @@ def claim_wish(wish_id: int, actor) -> Wish:
     wish = visible_wish(wish_id, actor)
     if wish.wisher_id == actor.id:
         raise Forbidden(OWN_WISH)
-    actor_id = actor.id
+    actor_id, wisher_id, title = actor.id, wish.wisher_id, wish.title
 
     def work() -> None:
         if not transition(TABLE, wish_id, "published", "claimed", claimer_id=actor_id, claimed_at=utcnow()):
             raise AlreadyClaimed() if status_of(TABLE, wish_id) in CLAIMED_OR_LATER else InvalidState()
+        notify(wisher_id, "wish", event="claimed", title=title)
         audit.record("wish.claimed", actor=actor_id, subject_type="wishes", subject_id=wish_id,
                      before={"status": "published"}, after={"status": "claimed", "claimer_id": actor_id})
 
@@ -116,12 +118,13 @@ def fulfil_wish(wish_id: int, data: dict, actor) -> Wish:
     c = Checker(data)
     note = c.text("note", max_length=NOTE_MAX)
     c.done()
-    actor_id = actor.id
+    actor_id, wisher_id, title = actor.id, wish.wisher_id, wish.title
 
     def work() -> None:
         if not transition(TABLE, wish_id, "claimed", "fulfilled", where=(TABLE.c.claimer_id == actor_id,),
                           fulfil_note=note, fulfilled_at=utcnow()):
             raise InvalidState()
+        notify(wisher_id, "wish", event="fulfilled", title=title, note=note)
         audit.record("wish.fulfilled", actor=actor_id, subject_type="wishes", subject_id=wish_id,
                      before={"status": "claimed"}, after={"status": "fulfilled", "note": note})
 
@@ -157,6 +160,8 @@ def confirm_wish(wish_id: int, data: dict, actor, key: str) -> Wish:
         after = {"status": "closed"}
         if credit is not None:
             after.update(_credit_claimer(wish_id, claimer_id, credit, actor_id, key))
+        else:  # with points the commendation's own message says it
+            notify(claimer_id, "wish", event="closed", title=title)
         audit.record("wish.confirmed", actor=actor_id, subject_type="wishes", subject_id=wish_id,
                      before={"status": "fulfilled"}, after=after)
 
@@ -165,8 +170,6 @@ def confirm_wish(wish_id: int, data: dict, actor, key: str) -> Wish:
 
 def _credit_claimer(wish_id: int, claimer_id: int, credit: dict, actor_id: int, key: str) -> dict:
     """The commendation row and its ledger credit, as points/awards.py grants one (same kind, same event)."""
-    from notifications.services import notify
-
     table = Commendation.__table__
     record_id = db.session.execute(sa.insert(table).values(
         user_id=claimer_id, type_id=credit["type_id"], points=credit["points"], reason=credit["reason"],

@@ -11,6 +11,7 @@ from extensions import db
 
 KINDS = ("hours_approved", "hours_rejected", "redemption", "void", "commendation", "deduction",
          "expiry_soon", "nomination", "adjustment", "hours_reversed")
+KINDS += ("wish",)  # community: a micro-wish was claimed, fulfilled or closed
 
 
 class Notification(db.Model):

@@ -54,7 +54,19 @@ def render_text(kind: str, raw_params: str | dict) -> str:
     if kind == "nomination":
         return _("You were nominated as %(type)s. Status: %(status)s.",
                  type=p.get("type", ""), status=p.get("status", ""))
+    if kind == "wish":
+        return _wish_text(p)
     return _("You have a new message.")
+
+
+def _wish_text(p: dict) -> str:
+    """A micro-wish's news for its wisher (claimed, fulfilled) or its claimer (closed)."""
+    event, title = p.get("event"), p.get("title", "")
+    if event == "claimed":
+        return _("Good news: a volunteer claimed your wish \"%(title)s\".", title=title)
+    if event == "fulfilled":
+        return _("Your wish \"%(title)s\" was fulfilled: %(note)s", title=title, note=p.get("note", ""))
+    return _("The community confirmed the wish \"%(title)s\" you fulfilled. Thank you!", title=title)
 
 
 def _signed(points) -> str:

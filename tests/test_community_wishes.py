@@ -152,3 +152,18 @@ def test_every_transition_is_in_the_audit_trail(app, client):
             "ORDER BY id")).scalars().all()
     assert actions == ["wish.submitted", "wish.published", "wish.claimed", "wish.fulfilled",
                        "commendation.granted", "wish.confirmed"]
+
+
+def test_the_wisher_hears_of_the_claim_and_the_fulfilment_and_the_claimer_of_the_close(app, client):
+    wisher, claimer, admin = make_user(app), make_user(app), make_user(app, "admin")
+    wish_id = make_wish(app, wisher, state="published", admin=admin, title="冬季棉被")
+    hc = bearer(app, claimer)
+    client.post(f"/api/v1/wishes/{wish_id}/claim", headers=hc)
+    client.post(f"/api/v1/wishes/{wish_id}/fulfil", headers=hc, json={"note": "已送到家"})
+    client.post(f"/api/v1/wishes/{wish_id}/confirm", headers=bearer(app, admin))
+    inbox = client.get("/api/v1/notifications", headers=bearer(app, wisher)).get_json()["items"]
+    assert [n["kind"] for n in inbox] == ["wish", "wish"]
+    assert "冬季棉被" in inbox[1]["text"] and "claimed" in inbox[1]["text"]
+    assert "已送到家" in inbox[0]["text"]
+    theirs = client.get("/api/v1/notifications", headers=hc).get_json()["items"]
+    assert len(theirs) == 1 and "confirmed" in theirs[0]["text"]
