@@ -106,10 +106,11 @@ def create_need():
 
 @bp.get("/needs")
 def list_needs():
-    """The needs list, newest first, optionally of one status."""
+    """The needs list, newest first, optionally of one status or one community."""
     api_user()
     status = needs.check_status(request.args.get("status"))
-    return jsonify(keyset_page(needs.needs_stmt(status), Need.id, render_need))
+    community_id = needs.check_community(request.args.get("community_id"))
+    return jsonify(keyset_page(needs.needs_stmt(status, community_id=community_id), Need.id, render_need))
 
 
 @bp.post("/needs/<int:need_id>/claim")

@@ -121,11 +121,13 @@ def _done(work, need_id: int) -> Need:
     return db.session.get(Need, need_id)
 
 
-def needs_stmt(status: str | None = None, unit_id: int | None = None):
-    """The needs list, optionally of one status or one unit (page by Need.id)."""
+def needs_stmt(status: str | None = None, unit_id: int | None = None, community_id: int | None = None):
+    """The needs list, optionally of one status, one unit or one community (page by Need.id)."""
     stmt = sa.select(Need)
     if status is not None:
         stmt = stmt.where(Need.status == status)
+    if community_id is not None:
+        stmt = stmt.where(Need.community_id == community_id)
     if unit_id is not None:
         stmt = stmt.where(Need.unit_id == unit_id)
     return stmt
@@ -137,6 +139,18 @@ def check_status(raw: str | None) -> str | None:
     if raw not in NEED_STATES:
         raise ValidationFailed({"status": gettext("Choose one of: %(states)s.", states=", ".join(NEED_STATES))})
     return raw
+
+
+def check_community(raw: str | None) -> int | None:
+    """?community_id= as an id (ASCII digits), or None when absent."""
+    from core.validate import parse_id
+
+    if raw in (None, ""):
+        return None
+    community_id = parse_id(raw)
+    if community_id is None:
+        raise ValidationFailed({"community_id": gettext("Must be an id (a positive whole number).")})
+    return community_id
 
 
 def state_of(need_id: int) -> str | None:

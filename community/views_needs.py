@@ -1,7 +1,7 @@
 """Pages for the needs list and the co-building units (registered on the community blueprint)."""
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -99,11 +99,20 @@ def create_unit():
                _("The unit was registered."), back_to("community.units_page"))
 
 
+@bp.post("/community/units/<int:unit_id>/contacts")
+@role_required("admin")
+def set_unit_contacts(unit_id: int):
+    """Replace a unit's contact people (by username)."""
+    return act(lambda: units.set_contacts(unit_id, {"contact_ids": _contact_ids()}, current_user),
+               _("Saved."), back_to("community.unit_page", unit_id=unit_id))
+
+
 @bp.get("/community/units/<int:unit_id>")
 @login_required
 def unit_page(unit_id: int):
     """One unit: its contacts, the needs it claimed and completed, its party members' wishes."""
     unit = db.session.get(Unit, unit_id) or abort(404)
+    g.read_only = not current_user.has_role("admin")
     if not (current_user.has_role("admin", "auditor") or units.is_contact(current_user.id, unit_id)):
         abort(404)  # not theirs to see
     rows = db.session.execute(needs.needs_stmt(unit_id=unit_id).order_by(Need.id.desc())).scalars().all()
@@ -111,6 +120,8 @@ def unit_page(unit_id: int):
                                  .order_by(User.name)).scalars().all()
     wishes_claimed = db.session.execute(sa.select(sa.func.count()).select_from(Wish).where(
         Wish.claimer_id.in_([m.id for m in members] or [0]))).scalar()
-    return render_template("community/unit.html", unit=unit, contacts=units.contacts_of(unit_id), rows=rows,
+    contacts = units.contacts_of(unit_id)
+    return render_template("community/unit.html", unit=unit, contacts=contacts, rows=rows,
+                           contact_usernames=", ".join(c.username for c in contacts),
                            members=members, wishes_claimed=wishes_claimed,
                            communities=_names(Community, [r.community_id for r in rows]))

@@ -1,7 +1,7 @@
 """Pages for party members' annual "四个一" record (page and CSV) and suggestions."""
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -70,3 +70,23 @@ def make_suggestion():
     """A signed-in person makes a 合理化建议."""
     return act(lambda: party.make_suggestion(form_data("text"), current_user), _("Thank you for your suggestion."),
                back_to("community.suggestions"))
+
+
+@bp.get("/community/export/<name>.csv")
+@role_required("admin")
+def export(name: str):
+    """The dashboard's community tables as CSV: wishes or needs by community and status, units' work."""
+    from community import stats
+    from community.models import NEED_STATES, WISH_STATES
+
+    if name in ("wishes", "needs"):
+        summary, states = (stats.wishes_summary(), WISH_STATES) if name == "wishes" else \
+            (stats.needs_summary(), NEED_STATES)
+        rows = ([r["name"] or _("(no community)")] + [r["counts"][s] for s in states] + [r["total"]]
+                for r in summary["rows"])
+        return csv_response(f"{name}-{shanghai_today().isoformat()}.csv",
+                            [_("Community"), *states, _("Total")], rows)
+    if name == "units":
+        rows = ([u["name"], u["claimed"], u["done"]] for u in stats.unit_contributions())
+        return csv_response(f"units-{shanghai_today().isoformat()}.csv", [_("Unit"), _("In hand"), _("Done")], rows)
+    abort(404)

@@ -288,7 +288,8 @@ EXTRA_QUERY = {
         query("since", {"type": "string"},
               "a date (2026-05-01, Asia/Shanghai) or an ISO 8601 date-time with offset"),
     ],
-    "status": [query("status", NEED_STATUS, "only needs in this state")],
+    "status": [query("status", NEED_STATUS, "only needs in this state"),
+               query("community_id", ID, "only this community's needs list")],
     "year": [query("year", integer(2000, 2100), "the calendar year (default: this year, Asia/Shanghai)")],
 }
 

@@ -98,3 +98,13 @@ def test_a_persons_employer_unit_is_set_by_patch_and_must_exist(app, client):
     cleared = client.patch(f"/api/v1/users/{person.id}", headers=h, json={"unit_id": None})
     assert cleared.status_code == 200 and cleared.get_json()["unit_id"] is None
     assert client.get(f"/api/v1/users/{person.id}", headers=h).get_json()["unit_id"] is None
+
+
+def test_the_needs_list_is_filtered_by_community(app, client):
+    first, second = make_community(app, "民生社区")["id"], make_community(app, "朝阳社区")["id"]
+    mine = make_need(app, first, title="社区食堂")
+    make_need(app, second, title="健身器材更新")
+    h = bearer(app, make_user(app))
+    items = client.get(f"/api/v1/needs?community_id={first}", headers=h).get_json()["items"]
+    assert [n["id"] for n in items] == [mine]
+    assert client.get("/api/v1/needs?community_id=x1", headers=h).status_code == 422

@@ -164,3 +164,35 @@ def test_the_dashboard_has_the_community_section_with_charts_and_tables(app):
     html = web.get("/reports/").get_data(as_text=True)
     assert 'id="community-section"' in html and "罗山社区" in html and "区法院" in html
     assert 'data-table="wishes"' in html and 'data-table="party"' in html and "<svg" in html
+
+
+def test_the_dashboards_community_tables_export_as_csv_and_unknown_ones_are_404(app):
+    community = make_community(app, "鼎园社区")["id"]
+    make_wish(app, make_user(app, community_id=community), state="published")
+    make_wish(app, make_user(app, community_id=community), state="submitted")
+    make_unit(app, "区法院")
+    web = app.test_client()
+    sign_in(web, make_user(app, "admin"))
+    wishes = web.get("/community/export/wishes.csv")
+    rows = list(csv.reader(io.StringIO(wishes.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Community", "submitted", "published", "claimed", "fulfilled", "closed", "Total"]
+    assert rows[1] == ["鼎园社区", "1", "1", "0", "0", "0", "2"]
+    assert web.get("/community/export/units.csv").status_code == 200
+    assert web.get("/community/export/needs.csv").status_code == 200
+    assert web.get("/community/export/nothing.csv").status_code == 404
+
+
+def test_an_admin_replaces_a_units_contacts_on_its_page(app):
+    old, new = make_user(app), make_user(app, username="new-contact")
+    unit_id = make_unit(app, "第三中学", contacts=[old])
+    web = app.test_client()
+    sign_in(web, make_user(app, "admin"))
+    assert web.post(f"/community/units/{unit_id}/contacts", data={"contacts": "new-contact"}).status_code == 303
+    with app.app_context():
+        ids = db.session.execute(sa.text("SELECT user_id FROM unit_contacts WHERE unit_id = :u"),
+                                 {"u": unit_id}).scalars().all()
+    assert ids == [new.id]
+    contact = app.test_client()
+    sign_in(contact, new)
+    page = contact.get(f"/community/units/{unit_id}").get_data(as_text=True)
+    assert "第三中学" in page and "unit-contacts" not in page  # a contact reads, only admins edit

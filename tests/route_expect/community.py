@@ -28,8 +28,10 @@ EXPECT = {
     ("GET", "/community/units"): ("UD", ""),  # reads
     ("POST", "/community/units"): ("D", ""),
     ("GET", "/community/units/<>"): ("UD", "RLK"),  # admins, auditors and the unit's contacts
+    ("POST", "/community/units/<>/contacts"): ("D", ""),
     ("GET", "/community/party"): ("UD", ""),
     ("GET", "/community/party.csv"): ("UD", ""),
+    ("GET", "/community/export/<>.csv"): ("UD", ""),
     ("GET", "/community/suggestions"): (SIGNED_IN, ""),
     ("POST", "/community/suggestions"): (SIGNED_IN, ""),
 }
@@ -46,4 +48,4 @@ def extend(app, w) -> None:
 
 def value_for(w, rule: str, name: str):
     return {"wish_id": getattr(w, "wish_id", None), "need_id": getattr(w, "need_id", None),
-            "unit_id": getattr(w, "unit_id", None)}.get(name)
+            "unit_id": getattr(w, "unit_id", None)}.get(name) or ("wishes" if "/community/export/" in rule else None)
