@@ -196,3 +196,14 @@ def test_an_admin_replaces_a_units_contacts_on_its_page(app):
     sign_in(contact, new)
     page = contact.get(f"/community/units/{unit_id}").get_data(as_text=True)
     assert "第三中学" in page and "unit-contacts" not in page  # a contact reads, only admins edit
+
+
+def test_auditors_read_the_wish_desk_with_phones_masked(app):
+    make_wish(app, make_user(app, name="黄建", phone="15169557225"), state="submitted")
+    auditor = app.test_client()
+    sign_in(auditor, make_user(app, "auditor"))
+    html = auditor.get("/community/wishes").get_data(as_text=True)
+    assert "黄建" in html and "151****7225" in html and "15169557225" not in html
+    admin = app.test_client()
+    sign_in(admin, make_user(app, "admin"))
+    assert "15169557225" in admin.get("/community/wishes").get_data(as_text=True)
