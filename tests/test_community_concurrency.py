@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from core.errors import AlreadyClaimed
+from core.errors import DomainError
 from extensions import db
 from tests.factories import make_user
 from tests.factories_accounts import make_community
@@ -33,8 +33,8 @@ def _race(database_url: str, claim) -> list[str]:
             try:
                 claim(n)
                 result = "ok"
-            except AlreadyClaimed:
-                result = "already_claimed"
+            except DomainError as refused:  # already_claimed, invalid_state: the database said no
+                result = refused.code
             except Exception as error:  # anything else is a failure the assertion names
                 result = repr(error)
             finally:
@@ -85,3 +85,23 @@ def test_concurrent_claims_of_one_need_by_different_units_have_exactly_one_winne
     with app.app_context():
         unit_id = db.session.execute(sa.text("SELECT unit_id FROM needs WHERE id = :id"), {"id": need_id}).scalar()
     assert unit_id in unit_ids
+
+
+@pytest.mark.slow
+def test_concurrent_confirmations_close_a_wish_once_and_credit_the_claimer_once(app, database_url):
+    from accounts.models import User
+    from community import wishes
+    from points import ledger
+
+    claimer = make_user(app)
+    wish_id = make_wish(app, make_user(app), state="fulfilled", claimer=claimer)
+    admins = [make_user(app, "admin") for _ in range(CLAIMERS)]
+    outcomes = _race(database_url, lambda n: wishes.confirm_wish(
+        wish_id, {"commendation_type": "excellent_volunteer"}, db.session.get(User, admins[n].id),
+        key=f"wish:{wish_id}"))
+
+    assert sorted(outcomes) == ["invalid_state"] * (CLAIMERS - 1) + ["ok"]
+    with app.app_context():
+        assert ledger.user_balance(claimer.id) == 100
+        granted = db.session.execute(sa.text("SELECT count(*) FROM commendations")).scalar()
+    assert granted == 1
