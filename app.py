@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import accounts.proxy_models  # noqa: F401
     import audit.models  # noqa: F401
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
+    import community.models  # noqa: F401
     import core.models  # noqa: F401
     import households.models  # noqa: F401
     import notices.models  # noqa: F401
@@ -108,6 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import views as accounts_views
     from audit import api as audit_api
     from audit import views as audit_views
+    from community import api as community_api
+    from community import views as community_views
     from core import meta
     from households import api as households_api
     from households import views as households_views
@@ -128,10 +131,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
                    person_api, meta, proxy_api, households_api, volunteering_api,
-                   notices_api, monthly_api):
+                   notices_api, monthly_api, community_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
                    notifications_views, person_views, reports_exports, households_views,
-                   volunteering_views, notices_views, monthly_views):
+                   volunteering_views, notices_views, monthly_views, community_views):
         app.register_blueprint(module.bp)

@@ -131,7 +131,7 @@ def delete_current_token():
 def render_person(user: User, *, whole_phone: bool) -> dict:
     """One person as PATCH answers it; GET /api/v1/users/{id} (reports) adds balance, hours and star."""
     body = render_user(user, whole_phone=whole_phone, with_card=whole_phone)
-    body.update(party_member=bool(user.party_member), in_need=bool(user.in_need))
+    body.update(party_member=bool(user.party_member), in_need=bool(user.in_need), unit_id=user.unit_id)
     return body
 
 
@@ -187,8 +187,7 @@ def _edit_request(user: User, data: dict) -> services.EditUser:
         grid_id = c.id("grid_id", required=False)
     flags = {name: c.boolean(name, default=bool(getattr(user, name))) for name in ("party_member", "in_need")
              if name in given}
-    if data.get("unit_id") is not None:
-        c.fail("unit_id", gettext("No such unit."))  # units come with a later issue: only null for now
+    unit_id = c.id("unit_id", required=False) if "unit_id" in given else None  # must exist: the service checks
     for field in ("active", "party_member", "in_need"):
         if field in given and data[field] is None:
             c.fail(field, gettext("Must be true or false."))
@@ -197,4 +196,5 @@ def _edit_request(user: User, data: dict) -> services.EditUser:
         user_id=user.id, name=name, roles=roles, active=active, community_id=community_id, grid_id=grid_id,
         phone=phone, id_number=user.id_number, new_password=password,
         party_member=flags.get("party_member"), in_need=flags.get("in_need"),
+        set_unit="unit_id" in given, unit_id=unit_id,
     )

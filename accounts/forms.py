@@ -84,6 +84,10 @@ class _PersonFields(FlaskForm):
             SelectChoice(g.id, g.name, optgroup=c.name) for c in communities for g in c.grids
         ]
 
+    def set_units(self, units) -> None:
+        """Fill the employer unit choices from (id, name) pairs."""
+        self.unit_id.choices = [SelectChoice(None, _l("— none —"))] + [SelectChoice(i, n) for i, n in units]
+
 
 class NewPersonForm(_PersonFields):
     username = StringField(_l("Username"), validators=[
@@ -96,6 +100,9 @@ class NewPersonForm(_PersonFields):
 
 class EditPersonForm(_PersonFields):
     active = BooleanField(_l("Active (may sign in and use the card)"))
+    party_member = BooleanField(_l("Party member reporting to the community (双报到)"))
+    unit_id = SelectField(_l("Employer unit (co-building unit)"), coerce=optional_int, validate_choice=True)
+    in_need = BooleanField(_l("In need (may receive gifts of points)"))
     new_password = PasswordField(_l("New password (leave blank to keep)"),
                                  validators=[Optional(), Length(min=8, max=200), no_control_characters],
                                  render_kw={"autocomplete": "new-password"})

@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     care_mode: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 关怀模式: large text
     party_member: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     in_need: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Their employer, a co-building unit (community.models.Unit); checked by the community package,
+    # no foreign key so accounts keeps knowing nothing of the newer features.
+    unit_id: Mapped[int | None] = mapped_column(index=True)
     name_initials: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

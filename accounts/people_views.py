@@ -105,6 +105,7 @@ def edit_person(user_id: int):
     if request.method == "GET":
         form.roles.data = person.roles
     form.set_places(_communities())
+    form.set_units(services.unit_choices())
     status = 200
     if request.method == "POST":
         status = 422
@@ -116,6 +117,8 @@ def edit_person(user_id: int):
                     phone=services.clean_phone(form.phone.data),
                     id_number=services.clean_id_number(form.id_number.data),
                     new_password=form.new_password.data or None,
+                    party_member=form.party_member.data, in_need=form.in_need.data,
+                    set_unit=True, unit_id=form.unit_id.data,
                 ), current_user)
             except DomainError as error:
                 _apply_errors(form, error)

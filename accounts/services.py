@@ -43,7 +43,7 @@ def user_snapshot(user: User) -> dict:
     return {
         "username": user.username, "name": user.name, "roles": user.roles, "phone": user.phone,
         "community_id": user.community_id, "grid_id": user.grid_id, "active": user.active,
-        "party_member": bool(user.party_member), "in_need": bool(user.in_need),
+        "party_member": bool(user.party_member), "in_need": bool(user.in_need), "unit_id": user.unit_id,
     }
 
 
@@ -200,6 +200,8 @@ class EditUser:
     new_password: str | None = None
     party_member: bool | None = None  # None: unchanged (the people page does not show these yet)
     in_need: bool | None = None
+    set_unit: bool = False  # False: unit_id unchanged
+    unit_id: int | None = None
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -249,12 +251,28 @@ def _edit_errors(req: EditUser, actor: User | None) -> dict:
         grid = db.session.get(Grid, req.grid_id)
         if grid is None or grid.community_id != req.community_id:
             errors["grid_id"] = gettext("No such grid in this community.")
+    if req.set_unit and req.unit_id is not None and not unit_exists(req.unit_id):
+        errors["unit_id"] = gettext("No such unit.")
     if actor is not None and actor.id == req.user_id:
         if not req.active:
             errors["active"] = gettext("You cannot deactivate yourself.")
         if "admin" not in req.roles and "roles" not in errors:
             errors["roles"] = gettext("You cannot remove your own admin role.")
     return errors
+
+
+# The co-building units table belongs to the community package, which accounts may not import:
+# read it by name (a person's employer unit must exist).
+_UNITS = sa.table("units", sa.column("id"), sa.column("name"))
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """Every co-building unit as (id, name), by name, for the person form."""
+    return [tuple(row) for row in db.session.execute(sa.select(_UNITS.c.id, _UNITS.c.name).order_by(_UNITS.c.name))]
+
+
+def unit_exists(unit_id: int) -> bool:
+    return db.session.execute(sa.select(_UNITS.c.id).where(_UNITS.c.id == unit_id)).first() is not None
 
 
 def update_user(req: EditUser, actor: User | None) -> User:
@@ -278,6 +296,8 @@ def update_user(req: EditUser, actor: User | None) -> User:
             user.party_member = req.party_member
         if req.in_need is not None:
             user.in_need = req.in_need
+        if req.set_unit:
+            user.unit_id = req.unit_id
         wanted = set(req.roles)
         for row in list(user.role_rows):
             if row.role not in wanted:

@@ -87,6 +87,12 @@ IdempotencyConflict = _error(
     409,
     _l("This idempotency key was already used for a different request."),
 )
+AlreadyClaimed = _error(
+    "AlreadyClaimed", "already_claimed", 409, _l("Someone has already claimed this.")
+)
+InvalidState = _error(
+    "InvalidState", "invalid_state", 409, _l("This cannot be done in its current state.")
+)
 RateLimited = _error("RateLimited", "rate_limited", 429, _l("Too many attempts; try again later."))
 
 

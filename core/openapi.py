@@ -12,6 +12,7 @@ ERROR_CODES = [
     "gift_not_allowed", "already_in_household", "already_proxy",  # households, gifts and proxies
     "invalid_code", "activity_full", "already_signed_up", "not_checked_in", "already_checked_in",
     "already_checked_out",
+    "already_claimed", "invalid_state",  # community: a claim lost to another; a transition from the wrong state
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -84,7 +85,7 @@ def schemas() -> dict:
                            roles={"type": "array", "items": ref("Role"), "minItems": 1},
                            active={"type": "boolean"}, password=text(200, 8), community_id=OPT_ID,
                            grid_id=OPT_ID, party_member={"type": "boolean"}, in_need={"type": "boolean"},
-                           unit_id={"nullable": True, "description": "units come later: only null for now"}),
+                           unit_id={**OPT_ID, "description": "their employer, a co-building unit (must exist)"}),
         "NewCommunity": obj(["name"], name=text(100)),
         "Community": obj(["id", "name"], id=ID, name=text(100)),
         "NewTeam": obj(["name"], name=text(100), community_id=OPT_ID, lead_ids=IDS),
@@ -160,6 +161,7 @@ def schemas() -> dict:
             before={"type": "object", "nullable": True}, after={"type": "object", "nullable": True},
             hash={"type": "string"}, prev_hash={"type": "string"}),
         **volunteering_schemas(),
+        **community_schemas(),
         "AuditVerify": obj(["ok", "checked"], ok={"type": "boolean"}, checked=integer(0),
                            broken=obj(["id", "reason"], id=ID, reason={"type": "string"})),
         **household_schemas(),
@@ -217,6 +219,41 @@ def volunteering_schemas() -> dict:
                            number={"type": "string", "pattern": "^JF-[0-9]{4}-[0-9]{6}$"}, user_id=ID,
                            service_minutes=integer(0), activities=activity_ref, issuer={"type": "string"},
                            issued_at=TIME, **{"from": day, "to": day}),
+    }
+
+
+WISH_STATUS = {"type": "string", "enum": ["submitted", "published", "claimed", "fulfilled", "closed"]}
+NEED_STATUS = {"type": "string", "enum": ["open", "claimed", "completed", "confirmed"]}
+
+
+def community_schemas() -> dict:
+    """Micro-wishes, needs, units, suggestions and the party members' annual record (API.md "Community")."""
+    return {
+        "NewWish": obj(["title"], title=text(100), details=text(1000, 0), for_user_id=ID),
+        "Wish": obj(["id", "title", "status"], id=ID, title=text(100), status=WISH_STATUS, wisher_id=ID,
+                    claimer_id=OPT_ID, details={"type": "string"}, fulfil_note={"type": "string", "nullable": True},
+                    commendation_id=OPT_ID, created_at=TIME),
+        "BoardWish": obj(["id", "title", "name", "status"], id=ID, title=text(100),
+                         name={"type": "string", "description": "masked (张*伟)"}, status=WISH_STATUS),
+        "Note": obj(["note"], note=text(1000)),
+        "WishConfirm": obj(None, commendation_type={**text(60), "description": "a commendation type code or name"}),
+        "NewUnit": obj(["name"], name=text(100), contact_ids=IDS),
+        "Unit": obj(["id", "name", "contact_ids"], id=ID, name=text(100), contact_ids=IDS),
+        "NewNeed": obj(["title", "community_id"], title=text(100), community_id=ID, details=text(1000, 0)),
+        "Need": obj(["id", "title", "community_id", "status"], id=ID, title=text(100), community_id=ID,
+                    details={"type": "string"}, status=NEED_STATUS, unit_id=OPT_ID,
+                    completion_note={"type": "string", "nullable": True}, created_at=TIME),
+        "NeedClaim": obj(["unit_id"], unit_id=ID),
+        "NewSuggestion": obj(["text"], text=text(2000)),
+        "Suggestion": obj(["id", "user_id", "text"], id=ID, user_id=ID, text=text(2000), created_at=TIME),
+        "PartyMemberYear": obj(
+            ["user_id", "name", "unit", "suggestions", "wishes_claimed", "needs_completed", "service_minutes"],
+            user_id=ID, name=text(100), unit={"type": "string", "nullable": True}, unit_id=OPT_ID,
+            suggestions=integer(0), wishes_claimed=integer(0), needs_completed=integer(0),
+            service_minutes=integer(0), done={**integer(0, 4), "description": "how many of the four are done"}),
+        "PartyAnnual": obj(["year", "items", "next"], year=integer(2000, 2100),
+                           items={"type": "array", "items": ref("PartyMemberYear")},
+                           next={"type": "string", "nullable": True}),
     }
 
 
@@ -404,7 +441,41 @@ EXTRA_QUERY = {
     "nomination_status": [query("status", {"type": "string", "enum": NOMINATION_STATUSES}, "only this status")],
     "monthly": [{**query("community_id", ID, "the community"), "required": True},
                 {**query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM"), "required": True}],
+    "status": [query("status", NEED_STATUS, "only needs in this state"),
+               query("community_id", ID, "only this community's needs list")],
+    "year": [query("year", integer(2000, 2100), "the calendar year (default: this year, Asia/Shanghai)")],
 }
+
+
+CALLS += [  # API.md "Community"
+    ("post", "/api/v1/wishes", "Post a micro-wish (an admin may post for someone)", "signed in", "NewWish", 201,
+     "Wish", ["400", "403", "422"], set()),
+    ("get", "/api/v1/wishes", "The public wish board: published and claimed, names masked", "anyone", None, 200,
+     list_of("BoardWish"), ["422"], {"public", "list"}),
+    ("post", "/api/v1/wishes/{id}/publish", "Publish a checked wish", "admin", None, 200, "Wish",
+     ["404", "409"], set()),
+    ("post", "/api/v1/wishes/{id}/claim", "Claim a published wish (not one's own)", "signed in, not the wisher",
+     None, 200, "Wish", ["404", "409"], set()),
+    ("post", "/api/v1/wishes/{id}/fulfil", "Report a claimed wish fulfilled", "the claimer", "Note", 200, "Wish",
+     ["404", "400", "422", "409"], set()),
+    ("post", "/api/v1/wishes/{id}/confirm", "Close a fulfilled wish, optionally crediting a commendation",
+     "admin", "WishConfirm", 200, "Wish", ["404", "400", "422", "409"], {"idem"}),
+    ("post", "/api/v1/units", "Register a co-building unit with its contacts", "admin", "NewUnit", 201, "Unit",
+     ["400", "422"], set()),
+    ("post", "/api/v1/needs", "Add an item to a community's needs list", "admin", "NewNeed", 201, "Need",
+     ["400", "422"], set()),
+    ("get", "/api/v1/needs", "The needs list", "signed in", None, 200, list_of("Need"), ["422"], {"list", "status"}),
+    ("post", "/api/v1/needs/{id}/claim", "Claim an open need for a unit", "a contact of the unit", "NeedClaim",
+     200, "Need", ["404", "400", "422", "409"], set()),
+    ("post", "/api/v1/needs/{id}/complete", "Report a claimed need completed", "a contact of the claiming unit",
+     "Note", 200, "Need", ["404", "400", "422", "409"], set()),
+    ("post", "/api/v1/needs/{id}/confirm", "Confirm a completed need", "admin", None, 200, "Need",
+     ["404", "409"], set()),
+    ("post", "/api/v1/suggestions", "Make a suggestion (合理化建议)", "signed in", "NewSuggestion", 201,
+     "Suggestion", ["400", "422"], set()),
+    ("get", "/api/v1/party-members/annual", "Each party member's \"四个一\" of a year", "admin, auditor", None,
+     200, "PartyAnnual", ["422"], {"list", "year"}),
+]
 
 
 def _operation(method, path, summary, who, body, status, response, errors, flags) -> dict:

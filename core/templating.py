@@ -16,6 +16,8 @@ NAV = [
     ("accounts.my_card", _l("Member card"), None),
     ("households.family", _l("My family"), None),
     ("volunteering.activities", _l("Activities"), None),
+    ("community.wish_board", _l("Micro-wishes"), None),
+    ("community.needs_list", _l("Needs list"), None),
     ("points.lead_home", _l("Team lead"), ("team_lead", "admin")),
     ("redemption.counter", _l("Counter"), ("store_keeper",)),
     ("points.approvals", _l("Approvals"), ("admin",)),
@@ -26,6 +28,7 @@ NAV = [
     ("redemption.stores", _l("Stores"), ("admin", "store_keeper")),
     ("notices.nominations", _l("Nominations"), ("admin", "auditor")),
     ("notices.public", _l("Public notice"), None),
+    ("community.wishes_admin", _l("Community"), ("admin", "auditor")),
     ("reports.dashboard", _l("Reports"), ("admin", "auditor")),
     ("audit.events", _l("Audit"), ("admin", "auditor")),
 ]

@@ -12,6 +12,7 @@ from extensions import db
 KINDS = ("hours_approved", "hours_rejected", "redemption", "void", "commendation", "deduction",
          "expiry_soon", "nomination", "adjustment", "hours_reversed")
 KINDS += ("gift_sent", "gift_received")  # households: gifts of points (二次公益)
+KINDS += ("wish",)  # community: a micro-wish was claimed, fulfilled or closed
 
 
 class Notification(db.Model):

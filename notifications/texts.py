@@ -59,6 +59,8 @@ def render_text(kind: str, raw_params: str | dict) -> str:
     if kind == "gift_received":
         return _("%(name)s gave you %(points)s points. %(note)s",
                  name=p.get("name", ""), points=p.get("points", 0), note=p.get("note", ""))
+    if kind == "wish":
+        return _wish_text(p)
     return _("You have a new message.")
 
 
@@ -78,6 +80,16 @@ def _nomination_text(p: dict) -> str:
         return _("Your nomination as %(type)s was granted after its public notice: +%(points)s points.",
                  type=kind, points=p.get("points", 0))
     return _("You were nominated as %(type)s. Status: %(status)s.", type=kind, status=status)
+
+
+def _wish_text(p: dict) -> str:
+    """A micro-wish's news for its wisher (claimed, fulfilled) or its claimer (closed)."""
+    event, title = p.get("event"), p.get("title", "")
+    if event == "claimed":
+        return _("Good news: a volunteer claimed your wish \"%(title)s\".", title=title)
+    if event == "fulfilled":
+        return _("Your wish \"%(title)s\" was fulfilled: %(note)s", title=title, note=p.get("note", ""))
+    return _("The community confirmed the wish \"%(title)s\" you fulfilled. Thank you!", title=title)
 
 
 def _signed(points) -> str:

@@ -24,5 +24,5 @@ def user_detail(user_id: int):
         "phone": user.phone if actor.has_role("admin") else mask_phone(user.phone),
         "community_id": user.community_id, "grid_id": user.grid_id, "active": user.active,
         "balance": summary.balance, "service_minutes": summary.service_minutes, "star": summary.star,
-        "party_member": bool(user.party_member), "in_need": bool(user.in_need),
+        "party_member": bool(user.party_member), "in_need": bool(user.in_need), "unit_id": user.unit_id,
     })

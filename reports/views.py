@@ -80,7 +80,16 @@ def dashboard():
                     for kind in queries.BREAKDOWNS],
         trend=trend, chart=chart, low_stock=queries.low_stock(), low_stock_limit=queries.LOW_STOCK,
         honour=queries.honour_roll(year_start, year_end, HONOUR_DASHBOARD),
+        community=_community_section(today.year),
     )
+
+
+def _community_section(year: int) -> dict:
+    """Wishes, needs, units and party members for the dashboard (the community package's read queries)."""
+    from community import stats
+
+    return {"wishes": stats.wishes_summary(), "needs": stats.needs_summary(),
+            "units": stats.unit_contributions(), "party": stats.party_progress(year)}
 
 
 @bp.get("/export/<name>.csv")

@@ -36,11 +36,20 @@ API_CALLS += [  # API.md "Points policy": nominations, notices, the monthly noti
     ("post", "/api/v1/nominations/{id}/review"), ("post", "/api/v1/nominations/{id}/objections"),
     ("post", "/api/v1/nominations/{id}/resolve"), ("get", "/api/v1/notices"), ("get", "/api/v1/reports/monthly"),
 ]
+API_CALLS += [  # API.md "Community"
+    ("post", "/api/v1/wishes"), ("get", "/api/v1/wishes"), ("post", "/api/v1/wishes/{id}/publish"),
+    ("post", "/api/v1/wishes/{id}/claim"), ("post", "/api/v1/wishes/{id}/fulfil"),
+    ("post", "/api/v1/wishes/{id}/confirm"), ("post", "/api/v1/units"), ("post", "/api/v1/needs"),
+    ("get", "/api/v1/needs"), ("post", "/api/v1/needs/{id}/claim"), ("post", "/api/v1/needs/{id}/complete"),
+    ("post", "/api/v1/needs/{id}/confirm"), ("post", "/api/v1/suggestions"),
+    ("get", "/api/v1/party-members/annual"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
     ("post", "/api/v1/items/{id}/stock"), ("post", "/api/v1/redemptions"),
     ("post", "/api/v1/redemptions/{id}/void"),
+    ("post", "/api/v1/wishes/{id}/confirm"),  # with a commendation type it credits the claimer
 ]
 MOVES_POINTS_OR_STOCK += [("post", "/api/v1/gifts")]
 ERROR_CODES = {

@@ -1,7 +1,7 @@
 """households and their members, proxies (代办人), redemptions.proxy_id
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 The `gift` transfer kind was already seeded by 0004 and users.in_need came with 0008,
 so neither is added here.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
