@@ -99,3 +99,6 @@ class ValidationFailed(DomainError):
 
     def __init__(self, fields: dict, message=None):
         super().__init__(message, fields=fields)
+RecordChanged = _error(
+    "RecordChanged", "record_changed", 409, _l("This record was changed meanwhile; look at it again.")
+)

@@ -72,7 +72,9 @@ def _write_chunk(plans: list[Decision]) -> list[int]:
     """Conditional flip of the whole chunk, then one transfer and one audit event per record."""
     first = plans[0]
     flipped = set(db.session.execute(
-        sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending")
+        sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending",
+                                 # still with the minutes planned: a lead may have corrected them meanwhile
+                                 sa.tuple_(RECORDS.c.id, RECORDS.c.minutes).in_([(d.record_id, d.minutes) for d in plans]))
         .values(status="approved", decided_by_id=first.actor_id, decided_at=first.at)
         .returning(RECORDS.c.id)
     ).scalars())
