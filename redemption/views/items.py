@@ -15,6 +15,14 @@ from redemption.photos import save_photo
 from redemption.views.blueprint import bp, form_key, get_or_404, require_manage, show_refusal
 
 HISTORY = 100
+LARGE_BOOKING = 100  # a booking of this many or more is confirmed first, like every write-off
+
+
+def needs_confirming(stock: int, delta: int) -> bool:
+    """A write-off (negative) or a large booking shows the item, the change and the stock after first.
+
+    One that would take stock below zero goes straight to the refusal instead."""
+    return (delta < 0 and stock + delta >= 0) or abs(delta) >= LARGE_BOOKING
 
 
 def _actor():
@@ -105,6 +113,9 @@ def stock(item_id: int):
     form = StockForm()
     if not form.validate_on_submit():
         return _render_item(found, form, 422)
+    if needs_confirming(found.stock, form.delta.data) and form.confirmed.data != "1":
+        return render_template("redemption/stock_confirm.html", item=found, form=form,
+                               stock_after=found.stock + form.delta.data)
     try:
         movement = services.move_stock(services.StockChange(
             item_id=found.id, delta=form.delta.data, kind=form.kind.data, reason=(form.reason.data or "").strip(),
