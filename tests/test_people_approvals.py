@@ -12,8 +12,8 @@ from extensions import db
 from points.models import Team
 from tests.factories import make_user, sign_in
 from tests.factories_accounts import make_community
-from tests.factories_points import approve, crew, log, make_activity, make_team
 from tests.factories_people import read_record
+from tests.factories_points import approve, crew, log, make_activity, make_team
 from tests.test_query_plans import pages_scan
 
 
