@@ -19,6 +19,7 @@ API_CALLS = [
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
+API_CALLS += [("post", "/api/v1/hours/{id}/withdraw"), ("patch", "/api/v1/hours/{id}")]  # a lead's amendments
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
