@@ -26,3 +26,21 @@ def actions_on(app, record_id: int) -> list[str]:
             sa.select(AuditEvent.action).where(AuditEvent.subject_type == "hour_records",
                                                AuditEvent.subject_id == record_id).order_by(AuditEvent.id)
         ).scalars())
+
+
+def chinese_folded(app, msgid: str = "What I can afford") -> bool:
+    """Whether this branch's pending Chinese (translations/pending/people.json) is in the compiled catalogue.
+
+    On the branch it is not (messages.po is folded at the merge); the Chinese-text checks run once it is."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        return gettext(msgid) != msgid
+
+
+def require_chinese(app) -> None:
+    import pytest
+
+    if not chinese_folded(app):
+        pytest.skip("translations/pending/people.json is not folded yet (make translations && "
+                    "scripts/fold-translations.py); the merge folds it")

@@ -12,7 +12,7 @@ from extensions import db
 from points.models import Team
 from tests.factories import make_user, sign_in
 from tests.factories_accounts import make_community
-from tests.factories_people import read_record
+from tests.factories_people import read_record, require_chinese
 from tests.factories_points import approve, crew, log, make_activity, make_team
 from tests.test_query_plans import pages_scan
 
@@ -106,6 +106,7 @@ def test_messages_name_the_person_and_the_activity_never_an_id(app, client):
 
 
 def test_the_chinese_message_reads_as_a_sentence(app, client):
+    require_chinese(app)
     c = two_teams(app)
     sign_in(client, c.admin)
     response = client.post(f"/approvals/{c.far}/reject", data={"reason": "时长有误", "idempotency_key": "k1"},

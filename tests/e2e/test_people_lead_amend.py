@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import make_user
-from tests.factories_people import read_record
+from tests.factories_people import read_record, require_chinese
 from tests.factories_points import log, make_activity, make_team
 
 NO_SIDEWAYS_SCROLL = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
@@ -37,6 +37,7 @@ def amend_world(server):
 def test_a_lead_corrects_and_withdraws_on_a_phone_and_an_admin_filters_and_rejects(
         server, page, desktop_page, amend_world, ui_sign_in, shots):
     admin, lead, activity, team, other_team, records = amend_world
+    require_chinese(server.app)
     problems = watch(page)
 
     ui_sign_in(page, lead)
