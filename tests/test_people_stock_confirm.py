@@ -29,6 +29,7 @@ def test_a_write_off_asks_first_naming_the_item_the_change_and_the_stock_after(a
 
     assert done.status_code == 303 and again.status_code == 303  # a double click books once
     assert stock_of(app, setup.item_id) == 5
+    assert "stock is now 5" in client.get(done.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_large_donation_is_confirmed_and_a_small_one_is_booked_at_once(app, client):

@@ -127,8 +127,8 @@ def stock(item_id: int):
     except DomainError as refused:
         flash(str(refused.message), "danger")
         return _render_item(found, StockForm(formdata=None), refused.status)
-    flash(_("Booked: %(delta)s; stock is now %(stock)s.", delta=f"{movement.delta:+d}", stock=movement.stock_after),
-          "success")
+    flash(_("Booked %(item)s %(delta)s; stock is now %(stock)s.", item=found.name,
+            delta=f"{movement.delta:+d}".replace("-", "−"), stock=movement.stock_after), "success")
     return redirect(url_for(".item", item_id=found.id), 303)
 
 
