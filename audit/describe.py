@@ -106,7 +106,7 @@ def describe(event, names: dict[int, str]) -> str:
     if action == "auth.sign_in_failed":
         return _("A sign-in as %(username)s failed.", username=data.get("username", "?"))
     if action == "hours.corrected":
-        return _("%(actor)s corrected the hours of %(person)s from %(old)s to %(new)s (%(points)s points).",
+        return _("%(actor)s corrected the hours of %(person)s from %(old)s to %(new)s hours (%(points)s points).",
                  actor=actor, person=who("volunteer_id"), old=_hours(before.get("minutes")),
                  new=_hours(after.get("minutes")), points=after.get("points", 0))
     if action in ("hours.logged", "hours.approved", "hours.rejected", "hours.reversed", "hours.withdrawn"):

@@ -274,3 +274,18 @@ def test_api_withdraw_and_correct(app, client):
     resident = client.post(f"/api/v1/hours/{first}/withdraw", json={"reason": "x"}, headers=bearer(app, c.b))
     assert resident.status_code == 403
     assert client.patch("/api/v1/hours/424242", json={"minutes": 5}, headers=headers).status_code == 404
+
+
+def test_the_audit_trail_reads_the_withdrawal_and_the_correction_in_words(app, client):
+    c = crew(app)
+    first = log(app, c.activity_id, c.a, 60, c.lead)
+    second = log(app, c.activity_id, c.b, 120, c.lead)
+    as_user(app, c.lead, lambda lead: hours_amend.correct_minutes(first, 90, lead))
+    as_user(app, c.lead, lambda lead: hours_amend.withdraw_hours(second, "没有到场", lead))
+    sign_in(client, c.admin)
+
+    text = client.get("/audit/?action=hours.").get_data(as_text=True)
+
+    lead_name = c.lead.name
+    assert f"{lead_name} corrected the hours of {c.a.name} from 1 to 1.5 hours (15 points)." in text
+    assert f"{lead_name} withdrew 2 hours of {c.b.name} before approval: 没有到场" in text
