@@ -51,6 +51,7 @@ def test_a_write_off_below_zero_is_refused_without_a_confirm_step(app, client):
     sign_in(client, setup.keeper)
     response = post_stock(client, setup.item_id, kind="adjustment", delta="-9", reason="盘点")
     assert response.status_code == 409 and 'id="stock-confirm"' not in response.get_data(as_text=True)
+    assert "Not enough stock of " in response.get_data(as_text=True)
     assert stock_of(app, setup.item_id) == 5
 
 

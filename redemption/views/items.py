@@ -124,8 +124,9 @@ def stock(item_id: int):
     except ValidationFailed as refused:
         show_refusal(form, refused)
         return _render_item(found, form, 422)
-    except DomainError as refused:
-        flash(str(refused.message), "danger")
+    except DomainError as refused:  # a write-off past the stock names the item (the message exists already)
+        flash(_("Not enough stock of %(name)s.", name=found.name) if refused.code == "out_of_stock"
+              else str(refused.message), "danger")
         return _render_item(found, StockForm(formdata=None), refused.status)
     flash(_("Booked %(item)s %(delta)s; stock is now %(stock)s.", item=found.name,
             delta=f"{movement.delta:+d}".replace("-", "−"), stock=movement.stock_after), "success")
