@@ -150,13 +150,17 @@ def _fresh(record_id: int) -> HourRecord:
     ).scalar_one()
 
 
-def approve_hours(record_id: int, actor, key: str | None = None) -> HourRecord:
-    """Approve a pending record and credit exactly its points (none for a 0-point record)."""
+def approve_hours(record_id: int, actor, key: str | None = None, seen_minutes: int | None = None) -> HourRecord:
+    """Approve a pending record and credit exactly its points (none for a 0-point record).
+
+    seen_minutes: the minutes the admin was shown; a record corrected since is refused (record_changed)."""
     record = load_for_decision(record_id, actor, OWN_APPROVAL)
     natural = key is None or key == f"hours:{record_id}"  # a natural key: a second approval is refused
     key = key or f"hours:{record_id}"
     if record.status != "pending":
         return _approval_replay(record, key, natural)
+    if seen_minutes is not None and record.minutes != seen_minutes:
+        raise RecordChanged()
     d = decision_for(record, actor, key, record.activity.title, status="approved")
     if not run_write(lambda: _write_approval(d)):
         return _approval_replay(_fresh(record_id), key, natural)

@@ -251,8 +251,9 @@ def approve_bulk():
     if ids is None:
         flash(gettext("Choose records from the list; a record number was not valid."), "danger")
         return _render_approvals(422)
+    seen = {i: m for i in ids if (m := parse_int(request.form.get(f"seen-{i}"), max_value=1440)) is not None}
     try:
-        outcome = hours.approve_many(ids, current_user)
+        outcome = hours.approve_many(ids, current_user, seen=seen)
     except DomainError as error:
         flash(hours.reason_of(error), "danger")
         return _back_to_approvals()
@@ -279,7 +280,8 @@ def _decide(form, action, done):
 @bp.post("/approvals/<int:record_id>/approve")
 @role_required("admin")
 def approve_one(record_id: int):
-    return _decide(KeyForm(), lambda key: hours.approve_hours(record_id, current_user, key=key),
+    seen = parse_int(request.form.get("seen_minutes"), max_value=1440)  # what the admin was shown
+    return _decide(KeyForm(), lambda key: hours.approve_hours(record_id, current_user, key=key, seen_minutes=seen),
                    lambda: approval_messages.approved_message(record_id))
 
 

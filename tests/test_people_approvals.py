@@ -154,3 +154,23 @@ def test_the_filtered_approvals_pages_use_indexes(app, client):
             (f"/approvals?team_id={c.team_id}&since={day}&decided=reversed", None)]
     scans = pages_scan(app, client, urls)
     assert scans == [], "\n".join(scans)
+
+
+def test_an_approval_of_what_the_page_showed_is_refused_once_the_lead_corrected_it(app, client):
+    c = two_teams(app)
+    sign_in(client, c.admin)
+    page = queue(client)
+    assert f'name="seen-{c.near}" value="180"' in page  # the page carries the minutes it showed
+    with app.test_request_context():
+        from points import hours_amend
+        from tests.factories_points import load_user
+        hours_amend.correct_minutes(c.near, 240, load_user(c.lead.id))
+
+    one = client.post(f"/approvals/{c.near}/approve", data={"idempotency_key": "k9", "seen_minutes": "180"},
+                      follow_redirects=True)
+    bulk = client.post("/approvals/approve", data={"ids": [str(c.near), str(c.far)], f"seen-{c.near}": "180",
+                                                    f"seen-{c.far}": "120"}, follow_redirects=True)
+
+    assert "changed meanwhile" in one.get_data(as_text=True)
+    assert "1 of 2 records approved." in bulk.get_data(as_text=True)
+    assert read_record(app, c.near).status == "pending" and read_record(app, c.far).status == "approved"
