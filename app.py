@@ -118,8 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     from notices import views as notices_views
     from notifications import api as notifications_api
     from notifications import views as notifications_views
+    from points import amend_api, amend_views, setup_api, setup_views
     from points import api as points_api
-    from points import setup_api, setup_views
     from points import views as points_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
@@ -131,10 +131,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
                    person_api, meta, proxy_api, households_api, volunteering_api,
-                   notices_api, monthly_api, community_api):
+                   notices_api, monthly_api, community_api, amend_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
                    notifications_views, person_views, reports_exports, households_views,
-                   volunteering_views, notices_views, monthly_views, community_views):
+                   volunteering_views, notices_views, monthly_views, community_views,
+                   amend_views):
         app.register_blueprint(module.bp)

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "hours.approved": _l("Hours approved"),
     "hours.rejected": _l("Hours rejected"),
     "hours.reversed": _l("Hours reversed"),
+    "hours.withdrawn": _l("Hours withdrawn"),
+    "hours.corrected": _l("Hours corrected"),
     "rules.changed": _l("Points rule changed"),
     "difficulty_level.created": _l("Difficulty level added"),
     "difficulty_level.updated": _l("Difficulty level changed"),
@@ -103,7 +105,11 @@ def describe(event, names: dict[int, str]) -> str:
         return _("%(actor)s signed in.", actor=actor)
     if action == "auth.sign_in_failed":
         return _("A sign-in as %(username)s failed.", username=data.get("username", "?"))
-    if action in ("hours.logged", "hours.approved", "hours.rejected", "hours.reversed"):
+    if action == "hours.corrected":
+        return _("%(actor)s corrected the hours of %(person)s from %(old)s to %(new)s hours (%(points)s points).",
+                 actor=actor, person=who("volunteer_id"), old=_hours(before.get("minutes")),
+                 new=_hours(after.get("minutes")), points=after.get("points", 0))
+    if action in ("hours.logged", "hours.approved", "hours.rejected", "hours.reversed", "hours.withdrawn"):
         values = {"actor": actor, "person": who("volunteer_id"), "hours": _hours(data.get("minutes")),
                   "points": data.get("points", 0), "day": data.get("service_date", ""),
                   "reason": data.get("reason") or ""}
@@ -112,6 +118,8 @@ def describe(event, names: dict[int, str]) -> str:
                               **values),
             "hours.approved": _("%(actor)s approved %(hours)s hours of %(person)s (+%(points)s points).", **values),
             "hours.rejected": _("%(actor)s rejected %(hours)s hours of %(person)s: %(reason)s", **values),
+            "hours.withdrawn": _("%(actor)s withdrew %(hours)s hours of %(person)s before approval: %(reason)s",
+                                 **values),
             "hours.reversed": _("%(actor)s reversed %(hours)s hours of %(person)s (−%(points)s points): %(reason)s",
                                 **values),
         }[action]

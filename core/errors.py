@@ -127,3 +127,6 @@ AlreadyCheckedOut = _error("AlreadyCheckedOut", "already_checked_out", 409, _l("
 NoticeClosed = _error(
     "NoticeClosed", "notice_closed", 409, _l("The public notice has ended; objections are no longer accepted.")
 )
+RecordChanged = _error(
+    "RecordChanged", "record_changed", 409, _l("This record was changed meanwhile; look at it again.")
+)

@@ -13,6 +13,7 @@ ERROR_CODES = [
     "invalid_code", "activity_full", "already_signed_up", "not_checked_in", "already_checked_in",
     "already_checked_out",
     "already_claimed", "invalid_state",  # community: a claim lost to another; a transition from the wrong state
+    "record_changed",
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -112,6 +113,7 @@ def schemas() -> dict:
         "HourRecord": obj(["id", "status", "points"], id=ID, points=integer(0), minutes=integer(1, 1440),
                           status={"type": "string", "enum": ["pending", "approved", "rejected", "reversed"]}),
         "Reason": obj(["reason"], reason=REASON),
+        "HoursCorrection": obj(["minutes"], minutes=integer(1, 1440)),
         "NewCommendation": obj(["user_id", "type", "reason"], user_id=ID,
                                type={**text(60), "description": "a commendation type code or name"},
                                reason=REASON),
@@ -309,6 +311,10 @@ CALLS = [
      ["404", "400", "422", "409"], set()),
     ("post", "/api/v1/hours/{id}/reverse", "Reverse approved hours; posts the reversal", "admin", "Reason", 200,
      "HourRecord", ["404", "400", "422", "409"], {"idem"}),
+    ("post", "/api/v1/hours/{id}/withdraw", "Withdraw a pending record (the lead who manages it)",
+     "lead of team, admin", "Reason", 200, "HourRecord", ["404", "400", "422", "409"], set()),
+    ("patch", "/api/v1/hours/{id}", "Correct a pending record's minutes (points at its logged rate)",
+     "lead of team, admin", "HoursCorrection", 200, "HourRecord", ["404", "400", "422", "409"], set()),
     ("post", "/api/v1/commendations", "Grant a commendation", "admin", "NewCommendation", 201, "Commendation",
      ["400", "422", "409"], {"idem"}),
     ("post", "/api/v1/adjustments", "Adjust a balance by hand", "admin", "NewAdjustment", 201, "Adjustment",

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from audit import service as audit
 from core.db import run_write
-from core.errors import AlreadyDecided, DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import AlreadyDecided, DomainError, Forbidden, NotFound, RecordChanged, ValidationFailed
 from core.timeutil import utcnow
 from extensions import db
 from notifications.services import notify_many
@@ -43,7 +43,7 @@ class BulkOutcome:
     longest_chunk_seconds: float = 0.0  # the longest write: what a counter could have waited behind
 
 
-def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome) -> list[Decision]:
+def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome, seen: dict[int, int] | None = None) -> list[Decision]:
     """One query for the chunk; records that cannot be approved are refused here with the reason."""
     by_id = {record.id: (record, title) for record, title in db.session.execute(
         sa.select(HourRecord, Activity.title).join(Activity, Activity.id == HourRecord.activity_id)
@@ -59,6 +59,8 @@ def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome) -> list[Decision]:
             outcome.refused[record_id] = str(OWN_APPROVAL)
         elif record.status != "pending":
             outcome.refused[record_id] = str(AlreadyDecided().message)
+        elif seen and record_id in seen and seen[record_id] != record.minutes:
+            outcome.refused[record_id] = str(RecordChanged().message)  # corrected since the page was drawn
         else:
             before = record_snapshot(record)
             plans.append(Decision(record.id, record.volunteer_id, record.activity_id, record.service_date,
@@ -72,7 +74,9 @@ def _write_chunk(plans: list[Decision]) -> list[int]:
     """Conditional flip of the whole chunk, then one transfer and one audit event per record."""
     first = plans[0]
     flipped = set(db.session.execute(
-        sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending")
+        sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending",
+                                 # still with the minutes planned: a lead may have corrected them meanwhile
+                                 sa.tuple_(RECORDS.c.id, RECORDS.c.minutes).in_([(d.record_id, d.minutes) for d in plans]))
         .values(status="approved", decided_by_id=first.actor_id, decided_at=first.at)
         .returning(RECORDS.c.id)
     ).scalars())
@@ -102,7 +106,7 @@ def _one_by_one(plans: list[Decision], actor, outcome: BulkOutcome) -> None:
     """A failed chunk again, record by record: the bad ones say why, the others are approved."""
     for d in plans:
         try:
-            approve_hours(d.record_id, actor)
+            approve_hours(d.record_id, actor, seen_minutes=d.minutes)
             outcome.approved.append(d.record_id)
         except DomainError as error:
             outcome.refused[d.record_id] = str(error.message)
@@ -125,8 +129,11 @@ def _selection(ids) -> tuple[list[int], list[int]]:
     return [i for i in picked if 1 <= i <= MAX_DB_ID], [i for i in picked if not 1 <= i <= MAX_DB_ID]
 
 
-def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> BulkOutcome:
-    """Approve every pending record among ids, chunk by chunk; own records are skipped and named."""
+def approve_many(ids: list[int], actor, budget_seconds: float | None = None,
+                 seen: dict[int, int] | None = None) -> BulkOutcome:
+    """Approve every pending record among ids, chunk by chunk; own records are skipped and named.
+
+    seen: {record id: minutes the admin was shown}; a record corrected since is refused and named."""
     if actor is not None and not actor.has_role("admin"):
         raise Forbidden()
     wanted, unknown = _selection(ids)
@@ -144,7 +151,7 @@ def approve_many(ids: list[int], actor, budget_seconds: float | None = None) -> 
             outcome.stopped = gettext("the time for one request ran out.")
             break
         chunk = wanted[start:start + size]
-        plans = _plan_chunk(chunk, actor, outcome)
+        plans = _plan_chunk(chunk, actor, outcome, seen)
         began = time.monotonic()
         try:
             done = run_write(lambda chunk_plans=plans: _write_chunk(chunk_plans)) if plans else []

@@ -22,6 +22,7 @@ from core.errors import (
     InsufficientPoints,
     NotFound,
     PointsAlreadySpent,
+    RecordChanged,
     ValidationFailed,
 )
 from core.timeutil import utcnow
@@ -109,16 +110,17 @@ def credit_approved(d: Decision) -> int | None:
     return transfer.id
 
 
-def _flip(record_id: int, expected: str, **values) -> bool:
-    """The guard: change the record only if it is still in the expected status."""
-    return db.session.execute(
-        sa.update(RECORDS).where(RECORDS.c.id == record_id, RECORDS.c.status == expected)
-        .values(**values).returning(RECORDS.c.id)
-    ).first() is not None
+def _flip(record_id: int, expected: str, minutes: int | None = None, **values) -> bool:
+    """The guard: change the record only if it is still in the expected status (and, for a pending
+    record, still has the minutes the decision saw: a lead may correct them meanwhile)."""
+    stmt = sa.update(RECORDS).where(RECORDS.c.id == record_id, RECORDS.c.status == expected)
+    if minutes is not None:
+        stmt = stmt.where(RECORDS.c.minutes == minutes)
+    return db.session.execute(stmt.values(**values).returning(RECORDS.c.id)).first() is not None
 
 
 def _write_approval(d: Decision) -> bool:
-    if not _flip(d.record_id, "pending", status="approved", decided_by_id=d.actor_id, decided_at=d.at):
+    if not _flip(d.record_id, "pending", d.minutes, status="approved", decided_by_id=d.actor_id, decided_at=d.at):
         return False
     transfer_id = credit_approved(d)
     if transfer_id is not None:
@@ -136,6 +138,8 @@ def _approval_replay(record: HourRecord, key: str, natural: bool) -> HourRecord:
         replay = ledger.find_replay(key, approval_hash(record.id, record.points))
         if replay is not None and replay.id == record.transfer_id:
             return record
+    if record.status == "pending":
+        raise RecordChanged()  # its minutes were corrected after the page was read
     raise AlreadyDecided()
 
 
@@ -146,13 +150,17 @@ def _fresh(record_id: int) -> HourRecord:
     ).scalar_one()
 
 
-def approve_hours(record_id: int, actor, key: str | None = None) -> HourRecord:
-    """Approve a pending record and credit exactly its points (none for a 0-point record)."""
+def approve_hours(record_id: int, actor, key: str | None = None, seen_minutes: int | None = None) -> HourRecord:
+    """Approve a pending record and credit exactly its points (none for a 0-point record).
+
+    seen_minutes: the minutes the admin was shown; a record corrected since is refused (record_changed)."""
     record = load_for_decision(record_id, actor, OWN_APPROVAL)
     natural = key is None or key == f"hours:{record_id}"  # a natural key: a second approval is refused
     key = key or f"hours:{record_id}"
     if record.status != "pending":
         return _approval_replay(record, key, natural)
+    if seen_minutes is not None and record.minutes != seen_minutes:
+        raise RecordChanged()
     d = decision_for(record, actor, key, record.activity.title, status="approved")
     if not run_write(lambda: _write_approval(d)):
         return _approval_replay(_fresh(record_id), key, natural)
@@ -160,7 +168,7 @@ def approve_hours(record_id: int, actor, key: str | None = None) -> HourRecord:
 
 
 def _write_rejection(d: Decision, reason: str) -> bool:
-    if not _flip(d.record_id, "pending", status="rejected", reason=reason, decided_by_id=d.actor_id,
+    if not _flip(d.record_id, "pending", d.minutes, status="rejected", reason=reason, decided_by_id=d.actor_id,
                  decided_at=d.at):
         return False
     day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
@@ -178,7 +186,7 @@ def reject_hours(record_id: int, reason: str, actor) -> HourRecord:
         raise AlreadyDecided()
     d = decision_for(record, actor, "", record.activity.title, status="rejected", reason=reason)
     if not run_write(lambda: _write_rejection(d, reason)):
-        raise AlreadyDecided()
+        raise RecordChanged() if _fresh(record_id).status == "pending" else AlreadyDecided()
     return _fresh(record_id)
 
 

@@ -121,6 +121,7 @@ class HourRecord(db.Model):
         sa.Index("ix_hour_records_status_day", "status", "service_date"),  # reports
         sa.Index("ix_hour_records_status_id", "status", "id"),  # approvals queue: pending oldest first
         sa.Index("ix_hour_records_status_decided", "status", "decided_at", "id"),  # decided, newest first
+        sa.Index("ix_hour_records_status_activity", "status", "activity_id", "id"),  # approvals by activity/team
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +142,8 @@ class HourRecord(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     reversal_transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    # Set when the lead who logged it withdrew it while pending (status then 'rejected': the slot is free).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])

@@ -16,7 +16,8 @@ from core.errors import DomainError
 from core.timeutil import SHANGHAI
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
-from points import activities, hours, ledger, stats
+from points import activities, approval_filters, approval_messages, hours, ledger, stats
+from points.approval_messages import bulk_messages
 from points.entries import entries_page, recent_entries
 from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
 from points.models import Activity
@@ -221,15 +222,33 @@ def import_csv(activity_id: int):
 
 # Admin approvals -----------------------------------------------------------------------
 
+def _render_approvals(status: int = 200):
+    """The queue, the approved list and the rejected/reversed list, narrowed by the URL's filters."""
+    filters, errors = approval_filters.parse_filters(request.args)
+    page = parse_page(request.args.get("page"))
+    decided_page = parse_page(request.args.get("decided_page"))
+    if filters.narrowed:
+        approved = approval_filters.decided_page(filters, "approved", page)
+    else:
+        approved = activities.approved_records_page(page, total=stats.approved_count())
+    return render_template(
+        "points/approvals.html", pending=approval_filters.pending_queue(filters, 200), approved=approved,
+        decided=approval_filters.decided_page(filters, filters.decided, decided_page), filters=filters,
+        filter_errors=errors, picks=approval_filters.choices(), bulk=BulkForm(),
+        key_form=KeyForm(idempotency_key=_key()), reason_form=ReasonForm(idempotency_key=_key()),
+        new_key=_key), 422 if errors and status == 200 else status
+
+
 @bp.get("/approvals")
 @role_required("admin")
 def approvals():
-    page = parse_page(request.args.get("page"))
-    return render_template(
-        "points/approvals.html", pending=activities.pending_records(None, 200),
-        approved=activities.approved_records_page(page, total=stats.approved_count()), bulk=BulkForm(),
-        key_form=KeyForm(idempotency_key=_key()), reason_form=ReasonForm(idempotency_key=_key()),
-        new_key=_key)
+    return _render_approvals()
+
+
+def _back_to_approvals():
+    """Back to the queue with the filters the admin was using (re-read strictly from the form)."""
+    filters, _errors = approval_filters.parse_filters(request.form)
+    return redirect(url_for("points.approvals", **filters.args()))
 
 
 @bp.post("/approvals/approve")
@@ -240,63 +259,39 @@ def approve_bulk():
     ids = parse_ids(request.form.getlist("ids"), max_items=BULK_MAX_IDS)
     if ids is None:
         flash(gettext("Choose records from the list; a record number was not valid."), "danger")
-        return approvals(), 422
+        return _render_approvals(422)
+    seen = {i: m for i in ids if (m := parse_int(request.form.get(f"seen-{i}"), max_value=1440)) is not None}
     try:
-        outcome = hours.approve_many(ids, current_user)
+        outcome = hours.approve_many(ids, current_user, seen=seen)
     except DomainError as error:
         flash(hours.reason_of(error), "danger")
-        return redirect(url_for("points.approvals"))
+        return _back_to_approvals()
     for category, message in bulk_messages(outcome):
         flash(message, category)
-    return redirect(url_for("points.approvals"))
+    return _back_to_approvals()
 
 
-def _some_ids(ids: list[int], shown: int = 20) -> str:
-    """A short list for a flash (the session cookie is small): the first ids, then how many more."""
-    text = ", ".join(str(i) for i in ids[:shown])
-    if len(ids) > shown:
-        text += " " + gettext("and %(num)s more", num=len(ids) - shown)
-    return text
-
-
-def bulk_messages(outcome: hours.BulkOutcome) -> list[tuple[str, str]]:
-    """What a bulk approval did: approved N of M, each refusal reason with its records, where it stopped."""
-    messages = [("success" if outcome.approved else "info",
-                 gettext("%(done)s of %(total)s records approved.", done=len(outcome.approved),
-                         total=outcome.wanted))]
-    by_reason: dict[str, list[int]] = {}
-    for record_id, why in outcome.refused.items():
-        by_reason.setdefault(why, []).append(record_id)
-    for why, record_ids in by_reason.items():
-        messages.append(("warning", gettext("Not approved: %(why)s Records: %(ids)s", why=why,
-                                            ids=_some_ids(sorted(record_ids)))))
-    if outcome.stopped:
-        messages.append(("danger", gettext(
-            "Stopped before the end: %(why)s %(num)s records are still pending (%(ids)s); approve them again.",
-            why=outcome.stopped, num=len(outcome.left), ids=_some_ids(outcome.left))))
-    return messages
-
-
-def _decide(form, action, done: str):
+def _decide(form, action, done):
     if not form.validate_on_submit():
         messages = [str(e) for errors in form.errors.values() for e in errors]
         flash(gettext("Not saved: %(why)s", why=" ".join(messages)), "danger")
-        return redirect(url_for("points.approvals"))
+        return _back_to_approvals()
     key = f"form:{current_user.id}:{form.idempotency_key.data}"
     try:
         action(key)
     except DomainError as error:
         flash(hours.reason_of(error), "danger")
-        return redirect(url_for("points.approvals"))
-    flash(done, "success")
-    return redirect(url_for("points.approvals"))
+        return _back_to_approvals()
+    flash(done(), "success")
+    return _back_to_approvals()
 
 
 @bp.post("/approvals/<int:record_id>/approve")
 @role_required("admin")
 def approve_one(record_id: int):
-    return _decide(KeyForm(), lambda key: hours.approve_hours(record_id, current_user, key=key),
-                   gettext("Record %(id)s approved; the points are credited.", id=record_id))
+    seen = parse_int(request.form.get("seen_minutes"), max_value=1440)  # what the admin was shown
+    return _decide(KeyForm(), lambda key: hours.approve_hours(record_id, current_user, key=key, seen_minutes=seen),
+                   lambda: approval_messages.approved_message(record_id))
 
 
 @bp.post("/approvals/<int:record_id>/reject")
@@ -304,7 +299,7 @@ def approve_one(record_id: int):
 def reject(record_id: int):
     form = ReasonForm()
     return _decide(form, lambda _key: hours.reject_hours(record_id, form.reason.data, current_user),
-                   gettext("Record %(id)s rejected.", id=record_id))
+                   lambda: approval_messages.rejected_message(record_id))
 
 
 @bp.post("/approvals/<int:record_id>/reverse")
@@ -312,7 +307,7 @@ def reject(record_id: int):
 def reverse(record_id: int):
     form = ReasonForm()
     return _decide(form, lambda key: hours.reverse_hours(record_id, form.reason.data, current_user, key=key),
-                   gettext("Record %(id)s reversed; its points were taken back.", id=record_id))
+                   lambda: approval_messages.reversed_message(record_id))
 
 
 @bp.get("/lead/teams/<int:team_id>")

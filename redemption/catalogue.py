@@ -7,9 +7,10 @@ from accounts.models import Community, User, UserRole
 from audit import service as audit
 from core.db import insert_ignore, run_write
 from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
+from core.timeutil import shanghai_today
 from extensions import db
 from points import ledger
-from redemption.models import Item, StockMovement, Store, StoreKeeper
+from redemption.models import Item, ItemMonthUsage, StockMovement, Store, StoreKeeper
 from redemption.requests import (
     MAX_MONTHLY_LIMIT,
     MAX_PRICE,
@@ -230,6 +231,19 @@ def catalogue_items_stmt(store_id: int) -> sa.Select:
             .order_by(Item.category, Item.name, Item.id))
 
 
-def catalogue_page(store_id: int, page: int, per_page: int = CATALOGUE_PAGE_SIZE):
-    """One page of one store's catalogue (Flask-SQLAlchemy pagination)."""
-    return db.paginate(catalogue_items_stmt(store_id), page=page, per_page=per_page, error_out=False)
+def affordable_items_stmt(store_id: int, resident_id: int, balance: int) -> sa.Select:
+    """What the resident can take one of now: price within the balance, in stock, the month's limit not used up."""
+    used = sa.and_(ItemMonthUsage.item_id == Item.id, ItemMonthUsage.resident_id == resident_id,
+                   ItemMonthUsage.month == f"{shanghai_today():%Y-%m}")
+    return (catalogue_items_stmt(store_id).outerjoin(ItemMonthUsage, used)
+            .where(Item.price <= balance, Item.stock > 0,
+                   sa.or_(Item.monthly_limit.is_(None),
+                          Item.monthly_limit > sa.func.coalesce(ItemMonthUsage.quantity, 0))))
+
+
+def catalogue_page(store_id: int, page: int, per_page: int = CATALOGUE_PAGE_SIZE, *,
+                   affordable_for: tuple[int, int] | None = None):
+    """One page of one store's catalogue (Flask-SQLAlchemy pagination); affordable_for = (resident, balance)."""
+    stmt = catalogue_items_stmt(store_id) if affordable_for is None else affordable_items_stmt(
+        store_id, *affordable_for)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -105,6 +105,7 @@ class StockForm(KeyedForm):
     )
     donor = StringField(_l("Donor"), validators=[Length(max=100), _no_control_chars])
     reason = StringField(_l("Reason"), validators=[Length(max=500), _no_control_chars])
+    confirmed = HiddenField()  # "1" once a write-off or a large booking has been confirmed
 
     def validate_delta(self, field) -> None:
         if field.data == 0:

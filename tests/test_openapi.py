@@ -44,6 +44,7 @@ API_CALLS += [  # API.md "Community"
     ("post", "/api/v1/needs/{id}/confirm"), ("post", "/api/v1/suggestions"),
     ("get", "/api/v1/party-members/annual"),
 ]
+API_CALLS += [("post", "/api/v1/hours/{id}/withdraw"), ("patch", "/api/v1/hours/{id}")]  # a lead's amendments
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),

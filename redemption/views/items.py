@@ -15,6 +15,14 @@ from redemption.photos import save_photo
 from redemption.views.blueprint import bp, form_key, get_or_404, require_manage, show_refusal
 
 HISTORY = 100
+LARGE_BOOKING = 100  # a booking of this many or more is confirmed first, like every write-off
+
+
+def needs_confirming(stock: int, delta: int) -> bool:
+    """A write-off (negative) or a large booking shows the item, the change and the stock after first.
+
+    One that would take stock below zero goes straight to the refusal instead."""
+    return (delta < 0 and stock + delta >= 0) or abs(delta) >= LARGE_BOOKING
 
 
 def _actor():
@@ -105,6 +113,9 @@ def stock(item_id: int):
     form = StockForm()
     if not form.validate_on_submit():
         return _render_item(found, form, 422)
+    if needs_confirming(found.stock, form.delta.data) and form.confirmed.data != "1":
+        return render_template("redemption/stock_confirm.html", item=found, form=form,
+                               stock_after=found.stock + form.delta.data)
     try:
         movement = services.move_stock(services.StockChange(
             item_id=found.id, delta=form.delta.data, kind=form.kind.data, reason=(form.reason.data or "").strip(),
@@ -113,11 +124,12 @@ def stock(item_id: int):
     except ValidationFailed as refused:
         show_refusal(form, refused)
         return _render_item(found, form, 422)
-    except DomainError as refused:
-        flash(str(refused.message), "danger")
+    except DomainError as refused:  # a write-off past the stock names the item (the message exists already)
+        flash(_("Not enough stock of %(name)s.", name=found.name) if refused.code == "out_of_stock"
+              else str(refused.message), "danger")
         return _render_item(found, StockForm(formdata=None), refused.status)
-    flash(_("Booked: %(delta)s; stock is now %(stock)s.", delta=f"{movement.delta:+d}", stock=movement.stock_after),
-          "success")
+    flash(_("Booked %(item)s %(delta)s; stock is now %(stock)s.", item=found.name,
+            delta=f"{movement.delta:+d}".replace("-", "−"), stock=movement.stock_after), "success")
     return redirect(url_for(".item", item_id=found.id), 303)
 
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 
+from core.validate import parse_page
 from extensions import db
 from points import ledger
 from redemption import catalogue as catalogue_reads
@@ -22,14 +23,16 @@ def catalogue():
     stores = catalogue_reads.open_stores()
     chosen = parse_id(request.args.get("store"))
     shown = next((s for s in stores if s.id == chosen), stores[0] if stores else None)
-    raw_page = request.args.get("page", "1")
-    page_number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6 else 1
-    page = catalogue_reads.catalogue_page(shown.id, max(page_number, 1)) if shown else None
+    page_number = parse_page(request.args.get("page"))
+    affordable = request.args.get("affordable") == "1"  # "我能兑换的": anything else shows everything
+    balance = ledger.user_balance(current_user.id)
+    page = catalogue_reads.catalogue_page(
+        shown.id, page_number, affordable_for=(current_user.id, balance) if affordable else None) if shown else None
     items = list(page.items) if page else []
     allowance = services.monthly_allowance(current_user.id, [i.id for i in items]) if items else {}
     return render_template(
         "redemption/catalogue.html", stores=stores, shown=shown, items=items, page=page, allowance=allowance,
-        balance=ledger.user_balance(current_user.id),
+        balance=balance, affordable=affordable,
     )
 
 
