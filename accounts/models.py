@@ -36,6 +36,8 @@ class Grid(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # The party members' annual record and the dashboard list party members without a scan.
+    __table_args__ = (sa.Index("ix_users_party_member_id", "party_member", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(40), unique=True)

@@ -101,10 +101,12 @@ def upgrade():
     # In place, no batch rebuild: users has triggers and is referenced everywhere.
     op.add_column("users", sa.Column("unit_id", sa.Integer(), nullable=True))
     op.create_index("ix_users_unit_id", "users", ['unit_id'])
+    op.create_index("ix_users_party_member_id", "users", ["party_member", "id"])
 
 
 
 def downgrade():
+    op.drop_index("ix_users_party_member_id", table_name="users")
     op.drop_index("ix_users_unit_id", table_name="users")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE users DROP COLUMN unit_id")  # native since SQLite 3.35; no rebuild
