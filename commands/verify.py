@@ -74,12 +74,11 @@ def check_audit() -> Section:
 
 def check_stats() -> Section:
     """The report summaries against a recomputation from hour records and transfers."""
-    from points.stats import verify_stats
-
     import sqlalchemy as sa
 
     from extensions import db
     from points.models import HourRecord
+    from points.stats import verify_stats
 
     records = db.session.execute(sa.select(sa.func.count()).select_from(HourRecord)).scalar_one()
     return Section("stats", "report summaries agree with the hour records and the ledger",

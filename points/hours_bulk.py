@@ -21,8 +21,8 @@ from extensions import db
 from notifications.services import notify_many
 from points import ledger, stats
 from points.hours_decide import OWN_APPROVAL, Decision, approval_hash, approve_hours
-from points.ledger_models import ISSUER_ACCOUNT_ID
 from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.ledger_models import ISSUER_ACCOUNT_ID
 from points.models import Activity, HourRecord
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 250
