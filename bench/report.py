@@ -196,8 +196,8 @@ FLOOR_NOTES = [
     "time a template calls `csp_nonce()` and only then appears in the CSP; `/healthz`, `/static/` and `/api/`",
     "get a null session (bearer tokens only there; Babel falls back to Accept-Language); the limiter's",
     "app-wide hook is dropped while no app-wide limit exists (`@limiter.limit` routes check themselves);",
-    "/healthz asks the engine, not the ORM. What remains of `/api/v1/me` is the token lookup and the",
-    "balance read through the ORM (core/api.py, points/ledger.py: the write path's work).", "",
+    "/healthz asks the engine, not the ORM. `/api/v1/me` now runs two prebuilt Core statements on a plain",
+    "connection (points/me.py); before/after figures in docs/PERFORMANCE.md.", "",
 ]
 
 

@@ -39,6 +39,35 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def bearer_token_hash() -> str:
+    """The SHA-256 of the request's bearer token; NotSignedIn without one (or with an absurd one)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise NotSignedIn()
+    return token_hash(token.strip())
+
+
+_token_statements: dict[bool, sa.Select] = {}
+
+
+def _token_user_statement(with_answer: bool) -> sa.Select:
+    """Built once: constructing the select each request cost more than running it (bound parameters)."""
+    stmt = _token_statements.get(with_answer)
+    if stmt is None:
+        from accounts.models import ApiToken, User
+
+        stmt = (sa.select(User)
+                .join(ApiToken, ApiToken.user_id == User.id)
+                .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.expires_at > sa.bindparam("now"))
+                .options(joinedload(User.role_rows)))
+        if with_answer:
+            stmt = stmt.add_columns(IdempotentResponse).outerjoin(IdempotentResponse, sa.and_(
+                IdempotentResponse.user_id == User.id, IdempotentResponse.path == sa.bindparam("answer_path"),
+                IdempotentResponse.key == sa.bindparam("answer_key")))
+        stmt = _token_statements[with_answer] = stmt
+    return stmt
+
+
 def api_user(answer_key: str | None = None):
     """The user behind the bearer token, or NotSignedIn. Session cookies are not accepted.
 
@@ -47,21 +76,10 @@ def api_user(answer_key: str | None = None):
     """
     if "api_user" in g:
         return g.api_user
-    from accounts.models import ApiToken, User
-
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        raise NotSignedIn()
-    stmt = (sa.select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.expires_at > utcnow())
-            .options(joinedload(User.role_rows)))
+    params = {"token_hash": bearer_token_hash(), "now": utcnow()}
     if answer_key is not None:
-        stmt = stmt.add_columns(IdempotentResponse).outerjoin(IdempotentResponse, sa.and_(
-            IdempotentResponse.user_id == User.id, IdempotentResponse.path == request.path,
-            IdempotentResponse.key == answer_key))
-    found = db.session.execute(stmt).unique().first()
+        params.update(answer_path=request.path, answer_key=answer_key)
+    found = db.session.execute(_token_user_statement(answer_key is not None), params).unique().first()
     row = found[0] if found is not None else None
     if row is None or not row.active:
         raise NotSignedIn()

@@ -25,6 +25,7 @@ from extensions import db
 from points import activities, hours, ledger
 from points.entries import account_id_of, entries_stmt, render_entry
 from points.ledger_models import Transfer
+from points.me import signed_in_summary
 from points.models import Activity, HourRecord, Team
 from points.setup_services import format_multiplier
 
@@ -34,13 +35,8 @@ MAX_DB_ID = 2**31 - 1
 
 @bp.get("/me")
 def me():
-    """The signed-in person with their balance and card code."""
-    user = api_user()
-    return jsonify({
-        "id": user.id, "username": user.username, "name": user.name, "roles": user.roles,
-        "balance": ledger.user_balance(user.id), "card_code": user.card_code,
-        "community_id": user.community_id,
-    })
+    """The signed-in person with their balance and card code (two Core statements: points/me.py)."""
+    return jsonify(signed_in_summary())
 
 
 def render_activity(activity: Activity) -> dict:

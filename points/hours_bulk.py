@@ -19,9 +19,10 @@ from core.errors import AlreadyDecided, DomainError, Forbidden, NotFound, Record
 from core.timeutil import utcnow
 from extensions import db
 from notifications.services import notify_many
-from points import stats
-from points.hours_decide import OWN_APPROVAL, Decision, approve_hours, credit_approved
+from points import ledger, stats
+from points.hours_decide import OWN_APPROVAL, Decision, approval_hash, approve_hours
 from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.ledger_models import ISSUER_ACCOUNT_ID
 from points.models import Activity, HourRecord
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 250
@@ -71,7 +72,8 @@ def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome, seen: dict[int, int
 
 
 def _write_chunk(plans: list[Decision]) -> list[int]:
-    """Conditional flip of the whole chunk, then one transfer and one audit event per record."""
+    """Set-based: one conditional flip of the chunk, its credits through ledger.post_many, one row each
+    for the links, the audit events, the summaries and the notifications."""
     first = plans[0]
     flipped = set(db.session.execute(
         sa.update(RECORDS).where(RECORDS.c.id.in_([d.record_id for d in plans]), RECORDS.c.status == "pending",
@@ -80,26 +82,25 @@ def _write_chunk(plans: list[Decision]) -> list[int]:
         .values(status="approved", decided_by_id=first.actor_id, decided_at=first.at)
         .returning(RECORDS.c.id)
     ).scalars())
-    links, deltas, done, messages = [], [], [], []
-    for d in plans:
-        if d.record_id not in flipped:
-            continue  # decided meanwhile by someone else: reported after the write
-        transfer_id = credit_approved(d)
-        if transfer_id is not None:
-            links.append({"record": d.record_id, "transfer": transfer_id})
-        audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
-                     before=d.before, after=d.after)
-        deltas.append(d.delta(+1))
-        messages.append((d.volunteer_id, "hours_approved",
-                         {"minutes": d.minutes, "activity": d.title, "points": d.points}))
-        done.append(d.record_id)
-    if links:
+    done = [d for d in plans if d.record_id in flipped]  # the others were decided meanwhile: reported after
+    paying = [d for d in done if d.points > 0]
+    accounts = ledger.user_account_ids(d.volunteer_id for d in paying)
+    posted = ledger.post_many([
+        ledger.Posting(d.key, approval_hash(d.record_id, d.points), ISSUER_ACCOUNT_ID, accounts[d.volunteer_id],
+                       d.points, "hours_award", d.actor_id, d.title, "hour_records", d.record_id)
+        for d in paying])
+    if posted:
         db.session.execute(
             sa.update(RECORDS).where(RECORDS.c.id == sa.bindparam("record"))
-            .values(transfer_id=sa.bindparam("transfer")), links)
-    stats.hours_changed(deltas)
-    notify_many(messages)
-    return done
+            .values(transfer_id=sa.bindparam("transfer")),
+            [{"record": d.record_id, "transfer": t.id} for d, t in zip(paying, posted, strict=True)])
+    for d in done:
+        audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
+                     before=d.before, after=d.after)
+    stats.hours_changed([d.delta(+1) for d in done])
+    notify_many([(d.volunteer_id, "hours_approved", {"minutes": d.minutes, "activity": d.title, "points": d.points})
+                 for d in done])
+    return [d.record_id for d in done]
 
 
 def _one_by_one(plans: list[Decision], actor, outcome: BulkOutcome) -> None:

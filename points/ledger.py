@@ -11,7 +11,8 @@ Invariants, kept here and re-checked by verify_ledger():
   points at its original, at most once (unique reverses_id);
 - every transfer has a unique idempotency key: the same request posts once;
 - its kind is a row of transfer_kinds (a foreign key, so a new kind needs no table rebuild).
-post() is three Core statements (no ORM unit of work) followed by the registered posting hooks.
+post() is three Core statements (no ORM unit of work) followed by the registered posting hooks;
+post_many() posts a whole batch set-based: one account update, one multi-row transfer insert.
 Callers run these functions inside core.db.run_write().
 """
 
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from audit.service import canonical_json
-from core.db import insert_ignore
+from core.db import dialect_insert, insert_ignore
 from core.errors import AlreadyReversed, IdempotencyConflict, InsufficientPoints
 from core.timeutil import utcnow
 from extensions import db
@@ -70,11 +71,12 @@ def open_store_account(name: str) -> int:
     return account.id
 
 
+_BALANCE = sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == sa.bindparam("user_id"))
+
+
 def user_balance(user_id: int) -> int:
-    """A person's balance in O(1); 0 before their first entry."""
-    row = db.session.execute(
-        sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == user_id)
-    ).scalar_one_or_none()
+    """A person's balance in O(1); 0 before their first entry (one Core statement, built once)."""
+    row = db.session.connection().execute(_BALANCE, {"user_id": user_id}).scalar_one_or_none()
     return int(row or 0)
 
 
@@ -158,6 +160,28 @@ def register_posting_hook(hook: PostingHook) -> None:
         _posting_hooks.append(hook)
 
 
+BatchPostingHook = Callable[[list[tuple[Posting, int]], datetime], None]
+_batch_posting_hooks: list[BatchPostingHook] = []
+
+
+def register_batch_posting_hook(hook: BatchPostingHook) -> None:
+    """Call hook([(posting, transfer_id), …], at) once per post_many() batch (a list of one after post()).
+
+    Same transaction and same refusal rule as register_posting_hook. A plain posting hook keeps
+    working with post_many(): it is called once per posting of the batch.
+    """
+    if hook not in _batch_posting_hooks:
+        _batch_posting_hooks.append(hook)
+
+
+def _run_hooks(pairs: list[tuple[Posting, int]], at: datetime) -> None:
+    for hook in _posting_hooks:
+        for posting, transfer_id in pairs:
+            hook(posting, transfer_id, at)
+    for batch_hook in _batch_posting_hooks:
+        batch_hook(pairs, at)
+
+
 def post(p: Posting) -> Posted:
     """Post one transfer: conditional debit, credit, append; three Core statements, then the hooks.
 
@@ -188,9 +212,106 @@ def post(p: Posting) -> Posted:
     table = Transfer.__table__
     transfer_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
     posted = Posted(id=transfer_id, **{k: v for k, v in values.items() if k != "checksum"})
-    for hook in _posting_hooks:
-        hook(p, transfer_id, values["created_at"])
+    _run_hooks([(p, transfer_id)], values["created_at"])
     return posted
+
+
+ACCOUNTS_PER_STATEMENT = 1000  # 3 parameters per account: well inside both databases' limits
+
+
+def _move_many(moves: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """Add (debit, credit) to each account in one UPDATE … FROM (VALUES …); the balances after.
+
+    The debit is conditional as in _move(): an account it would take below zero is not updated,
+    so it is missing from the answer. PostgreSQL locks the rows in id order first (no deadlock
+    with another batch); SQLite's BEGIN IMMEDIATE already serialises writers.
+    """
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    ids = sorted(moves)
+    if postgres:
+        connection.exec_driver_sql(
+            f"SELECT id FROM accounts WHERE id IN ({', '.join([mark] * len(ids))}) ORDER BY id FOR UPDATE",
+            tuple(ids))
+    row = f"(CAST({mark} AS BIGINT), CAST({mark} AS BIGINT), CAST({mark} AS BIGINT))"
+    balances = {}
+    for start in range(0, len(ids), ACCOUNTS_PER_STATEMENT):
+        part = ids[start:start + ACCOUNTS_PER_STATEMENT]
+        params = tuple(value for account_id in part for value in (account_id, *moves[account_id]))
+        balances.update(connection.exec_driver_sql(
+            "UPDATE accounts SET debits_posted = accounts.debits_posted + v.column2, "
+            "credits_posted = accounts.credits_posted + v.column3 "
+            f"FROM (VALUES {', '.join([row] * len(part))}) AS v "
+            "WHERE accounts.id = v.column1 AND (NOT accounts.no_overdraft "
+            "OR accounts.credits_posted - accounts.debits_posted >= v.column2) "
+            "RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted", params).all())
+    return balances
+
+
+def post_many(postings: list[Posting]) -> list[Posted]:
+    """Post a batch as if by post() one after another, set-based; InsufficientPoints refuses it whole.
+
+    One conditional update of all the batch's accounts (one debit per account for its total),
+    one multi-row insert of the transfers (checksums computed here), the hooks once. An account
+    is either debited or credited within one batch (ValueError otherwise): the conditional debit
+    then checks exactly what the postings one by one would have.
+    """
+    if not postings:
+        return []
+    moves: dict[int, list[int]] = {}
+    for p in postings:
+        if p.amount <= 0 or p.debit_account_id == p.credit_account_id:
+            raise ValueError("a transfer moves a positive amount between two accounts")
+        moves.setdefault(p.debit_account_id, [0, 0])[0] += p.amount
+        moves.setdefault(p.credit_account_id, [0, 0])[1] += p.amount
+    if any(debit and credit for debit, credit in moves.values()):
+        raise ValueError("post_many: an account is both debited and credited in one batch; use post()")
+    balances = _move_many({account_id: (d, c) for account_id, (d, c) in moves.items()})
+    if len(balances) != len(moves):
+        raise InsufficientPoints()
+    # Balances after each posting, walking back from the final ones (as if posted in list order).
+    afters = []
+    for p in reversed(postings):
+        afters.append((balances[p.debit_account_id], balances[p.credit_account_id]))
+        balances[p.debit_account_id] += p.amount
+        balances[p.credit_account_id] -= p.amount
+    at, rows = utcnow(), []
+    for p, (debit_after, credit_after) in zip(postings, reversed(afters), strict=True):
+        values = {
+            "idempotency_key": p.key, "request_hash": p.body_hash,
+            "debit_account_id": p.debit_account_id, "credit_account_id": p.credit_account_id,
+            "amount": p.amount, "kind": p.kind, "reverses_id": p.reverses_id,
+            "source_type": p.source_type, "source_id": p.source_id, "memo": p.memo[:500], "actor_id": p.actor_id,
+            "debit_balance_after": debit_after, "credit_balance_after": credit_after, "created_at": at,
+        }
+        values["checksum"] = transfer_checksum(SimpleNamespace(**values))
+        rows.append(values)
+    table = Transfer.__table__
+    # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs, compiled once ("insertmanyvalues").
+    ids = db.session.execute(
+        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    _run_hooks(list(zip(postings, ids, strict=True)), at)
+    return [Posted(id=transfer_id, **{k: v for k, v in row.items() if k != "checksum"})
+            for transfer_id, row in zip(ids, rows, strict=True)]
+
+
+def user_account_ids(user_ids) -> dict[int, int]:
+    """{user id: resident account id} for many people at once, opening the missing accounts."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    found = dict(db.session.execute(
+        sa.select(Account.user_id, Account.id).where(Account.user_id.in_(wanted))).all())
+    missing = [user_id for user_id in wanted if user_id not in found]
+    if missing:
+        now = utcnow()
+        db.session.execute(dialect_insert(Account.__table__).on_conflict_do_nothing(), [
+            {"kind": "resident", "user_id": user_id, "no_overdraft": True, "debits_posted": 0,
+             "credits_posted": 0, "created_at": now} for user_id in missing])
+        found.update(db.session.execute(
+            sa.select(Account.user_id, Account.id).where(Account.user_id.in_(missing))).all())
+    return found
 
 
 def issue_to_user(*, user_id: int, amount: int, kind: str, key: str, body_hash: str,

@@ -55,14 +55,20 @@ def _insert(table: sa.Table):
 
 
 def _add_on_conflict(table: sa.Table, rows: list[dict], keys: list[str], returning: bool = False):
-    """INSERT rows; where the key exists already, add the non-key values to it."""
-    stmt = _insert(table).values(rows)
+    """INSERT rows; where the key exists already, add the non-key values to it.
+
+    Sent as executemany, so the statement is compiled once and cached: with RETURNING SQLAlchemy
+    turns it into multi-row upserts ("insertmanyvalues"), without it the driver's executemany.
+    """
+    stmt = _insert(table)
     added = [name for name in rows[0] if name not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={name: table.c[name] + stmt.excluded[name] for name in added})
     if returning:
         stmt = stmt.returning(*[table.c[name] for name in keys], table.c.records)
-    return db.session.execute(stmt)
+    if len(rows) == 1:
+        return db.session.execute(stmt, rows[0])
+    return db.session.execute(stmt, rows)
 
 
 def _chunks(items: list, size: int = ROWS_PER_STATEMENT):
@@ -146,18 +152,23 @@ def _track_last_days(deltas: list[HoursDelta]) -> None:
         db.session.execute(sa.update(table).where(table.c.volunteer_id == volunteer_id).values(last_day=latest))
 
 
-def ledger_posted(posting, transfer_id: int, at: datetime) -> None:
-    """The posting hook: add one transfer to its posting month's row (one statement)."""
-    flow = ("out" if posting.debit_account_id == ISSUER_ACCOUNT_ID
-            else "in" if posting.credit_account_id == ISSUER_ACCOUNT_ID else "")
-    _add_on_conflict(LedgerStat.__table__, [{
-        "month": month_key(shanghai_date(at)), "kind": posting.kind,
-        "reverses_kind": getattr(posting, "reverses_kind", None) or "", "flow": flow,
-        "slot": transfer_id % SLOTS, "amount": posting.amount, "transfers": 1,
-    }], ["month", "kind", "reverses_kind", "flow", "slot"])
+def ledger_posted(pairs: list, at: datetime) -> None:
+    """The batch posting hook: add a batch's transfers to their posting month's rows (one upsert)."""
+    month, rows = month_key(shanghai_date(at)), defaultdict(lambda: [0, 0])
+    for posting, transfer_id in pairs:
+        flow = ("out" if posting.debit_account_id == ISSUER_ACCOUNT_ID
+                else "in" if posting.credit_account_id == ISSUER_ACCOUNT_ID else "")
+        row = rows[(posting.kind, getattr(posting, "reverses_kind", None) or "", flow, transfer_id % SLOTS)]
+        row[0] += posting.amount
+        row[1] += 1
+    _add_on_conflict(LedgerStat.__table__, [
+        {"month": month, "kind": kind, "reverses_kind": reverses_kind, "flow": flow, "slot": slot,
+         "amount": amount, "transfers": transfers}
+        for (kind, reverses_kind, flow, slot), (amount, transfers) in sorted(rows.items())],
+        ["month", "kind", "reverses_kind", "flow", "slot"])
 
 
-ledger.register_posting_hook(ledger_posted)
+ledger.register_batch_posting_hook(ledger_posted)
 
 
 def service_minutes(volunteer_id: int) -> int:
