@@ -32,6 +32,15 @@ def check_ledger() -> Section:
     )
 
 
+def check_lots() -> Section:
+    """Expiry lots against transfers: remaining sums to each balance, draws sum to their debits."""
+    from points.lots_verify import lot_counts, verify_lots
+
+    lots, draws = lot_counts()
+    return Section("lots", f"{lots} point lots and {draws} draws agree with the balances and transfers",
+                   [f"lots: {problem}" for problem in verify_lots()], rows=lots + draws)
+
+
 def check_store() -> Section:
     """Stock against movements and redemptions (redemption/verify.py, from the redemption area)."""
     try:
@@ -104,7 +113,7 @@ def verify_command(show_all: bool, checkpoint_path: str | None):
     from extensions import db
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    sections = [check_ledger(), check_store(), check_audit(), check_stats(), check_day_minutes(),
+    sections = [check_ledger(), check_lots(), check_store(), check_audit(), check_stats(), check_day_minutes(),
                 check_month_usage()]
     if checkpoint_path is not None:
         from commands.checkpoint import check_checkpoint

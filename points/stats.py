@@ -157,7 +157,24 @@ def ledger_posted(posting, transfer_id: int, at: datetime) -> None:
     }], ["month", "kind", "reverses_kind", "flow", "slot"])
 
 
-ledger.register_posting_hook(ledger_posted)
+def ledger_posted_many(pairs: list[tuple], at: datetime) -> None:
+    """The bulk hook (ledger.post_many): the same rows as ledger_posted, summed before one upsert."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    month = month_key(shanghai_date(at))
+    for posting, transfer_id in pairs:
+        flow = ("out" if posting.debit_account_id == ISSUER_ACCOUNT_ID
+                else "in" if posting.credit_account_id == ISSUER_ACCOUNT_ID else "")
+        total = totals[(posting.kind, posting.reverses_kind or "", flow, transfer_id % SLOTS)]
+        total[0] += posting.amount
+        total[1] += 1
+    rows = [{"month": month, "kind": kind, "reverses_kind": reverses_kind, "flow": flow, "slot": slot,
+             "amount": amount, "transfers": count}
+            for (kind, reverses_kind, flow, slot), (amount, count) in totals.items()]
+    for chunk in _chunks(rows):
+        _add_on_conflict(LedgerStat.__table__, chunk, ["month", "kind", "reverses_kind", "flow", "slot"])
+
+
+ledger.register_posting_hook(ledger_posted, bulk=ledger_posted_many)
 
 
 def service_minutes(volunteer_id: int) -> int:

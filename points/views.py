@@ -14,7 +14,7 @@ from accounts.decorators import role_required
 from core.errors import DomainError
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
-from points import activities, hours, ledger, stats
+from points import activities, hours, ledger, lots, stats
 from points.entries import entries_page, recent_entries
 from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
 from points.models import Activity
@@ -43,7 +43,8 @@ def home():
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
         service_hours=format_hours(stats.service_minutes(current_user.id)),
-        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
+        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5),
+        next_expiry=lots.next_expiry(current_user.id))
 
 
 @bp.get("/history")
