@@ -119,3 +119,18 @@ def _warn_chunk(rows: list) -> int:
                 for account_id, user_id, on, total in rows if (account_id, on) in claimed]
     notify_many(messages)
     return len(messages)
+
+
+def carry_over(user_id: int, amount: int, expires_on: date, *, key: str, memo: str, actor_id: int | None) -> int:
+    """Credit points a resident earned before Jifen (a paper ledger), keeping the date they expire on paper.
+
+    Call inside run_write: the credit's lot gets the paper date instead of the policy's.
+    Returns the transfer id."""
+    posted = ledger.issue_to_user(user_id=user_id, amount=amount, kind="adjustment", key=key,
+                                  body_hash=ledger.request_hash({"carry_over": key, "points": amount}),
+                                  actor_id=actor_id, memo=memo, source_type="carry_over", source_id=user_id)
+    db.session.execute(sa.update(PointLot).where(PointLot.transfer_id == posted.id)
+                       .values(expires_on=expires_on).execution_options(synchronize_session=False))
+    audit.record("points.carried_over", actor=actor_id, subject_type="users", subject_id=user_id,
+                 after={"points": amount, "expires_on": expires_on.isoformat(), "transfer_id": posted.id})
+    return posted.id
