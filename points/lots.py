@@ -172,3 +172,23 @@ def next_expiry(user_id: int) -> dict | None:
     if row is None or row[0] is None:
         return None
     return {"on": row[0].isoformat() if isinstance(row[0], date) else str(row[0]), "points": int(row[1])}
+
+
+def open_lots_for_balances() -> None:
+    """Opening lots (never expiring) for balances written in bulk past the posting hook (bench-data).
+
+    The same as migration 0013's backfill, for a database that has no lots yet; refuses otherwise."""
+    from core.db import run_write
+
+    def work() -> None:
+        if db.session.execute(sa.select(PointLot.id).limit(1)).first() is not None:
+            raise LotsDisagree("lots exist already: opening lots are only for a database without any")
+        db.session.execute(sa.text("DELETE FROM lot_start"))
+        db.session.execute(sa.text(
+            "INSERT INTO lot_start (id, after_transfer_id) SELECT 1, COALESCE(MAX(id), 0) FROM transfers"))
+        db.session.execute(sa.text(
+            "INSERT INTO point_lots (account_id, transfer_id, amount, remaining, expires_on) "
+            "SELECT id, NULL, credits_posted - debits_posted, credits_posted - debits_posted, NULL "
+            "FROM accounts WHERE kind = 'resident' AND credits_posted > debits_posted ORDER BY id"))
+
+    run_write(work, audited=False)
