@@ -54,13 +54,13 @@ def _expire_chunk(day: date, account_ids: list[int]) -> tuple[int, int]:
     due = db.session.execute(
         sa.select(PointLot.account_id, Account.user_id, sa.func.sum(PointLot.remaining))
         .join(Account, Account.id == PointLot.account_id)
-        .where(PointLot.account_id.in_(account_ids), PointLot.expires_on <= day, PointLot.remaining > 0,
+        .where(ledger.among(PointLot.account_id, account_ids), PointLot.expires_on <= day, PointLot.remaining > 0,
                Account.kind == "resident")
         .group_by(PointLot.account_id, Account.user_id)
         .order_by(PointLot.account_id)).all()
     keys = {expiry_key(user_id, day) for _, user_id, _ in due}
     posted_before = set(db.session.execute(
-        sa.select(Transfer.idempotency_key).where(Transfer.idempotency_key.in_(keys))).scalars()) if keys else set()
+        sa.select(Transfer.idempotency_key).where(ledger.among(Transfer.idempotency_key, sorted(keys)))).scalars()) if keys else set()
     memo = f"{day.isoformat()} 到期的积分 (points due by {day.isoformat()} expired)"
     postings = [
         ledger.Posting(expiry_key(user_id, day), ledger.request_hash({"expire_by": day.isoformat(), "user": user_id}),

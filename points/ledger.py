@@ -22,6 +22,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from audit.service import canonical_json
@@ -198,11 +199,77 @@ def post(p: Posting) -> Posted:
     return posted
 
 
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column, values: list):
+    """column IN values; on PostgreSQL one array parameter (psycopg rewrites thousands of parameters slowly)."""
+    if _on_postgres():
+        return column == sa.any_(sa.literal(list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def lock_accounts(account_ids: list[int]) -> None:
     """PostgreSQL: take the rows' locks in id order, as post() does, so bulk and single writes never deadlock."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Account.id).where(Account.id.in_(account_ids))
+    if _on_postgres():
+        db.session.execute(sa.select(Account.id).where(among(Account.id, account_ids))
                            .order_by(Account.id).with_for_update())
+
+
+# PostgreSQL: the bulk debit and insert take each column as one array (unnest), a few parameters in all.
+_PG_DEBIT_MANY = sa.text("""
+UPDATE accounts SET debits_posted = accounts.debits_posted + w.amount
+FROM unnest(CAST(:ids AS INTEGER[]), CAST(:amounts AS BIGINT[])) AS w(account_id, amount)
+WHERE accounts.id = w.account_id
+  AND (NOT accounts.no_overdraft OR accounts.credits_posted - accounts.debits_posted >= w.amount)
+RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted
+""")
+_PG_INSERT_MANY = sa.text("""
+INSERT INTO transfers (idempotency_key, request_hash, debit_account_id, credit_account_id, amount, kind,
+                       reverses_id, source_type, source_id, memo, actor_id, debit_balance_after,
+                       credit_balance_after, created_at, checksum)
+SELECT u.k, u.h, u.d, u.c, u.a, u.kind, u.r, u.st, u.si, u.m, u.actor, u.da, u.ca, CAST(:at AS TIMESTAMPTZ), u.sum
+FROM unnest(CAST(:k AS VARCHAR[]), CAST(:h AS VARCHAR[]), CAST(:d AS INTEGER[]), CAST(:c AS INTEGER[]),
+            CAST(:a AS BIGINT[]), CAST(:kind AS VARCHAR[]), CAST(:r AS INTEGER[]), CAST(:st AS VARCHAR[]),
+            CAST(:si AS BIGINT[]), CAST(:m AS VARCHAR[]), CAST(:actor AS INTEGER[]), CAST(:da AS BIGINT[]),
+            CAST(:ca AS BIGINT[]), CAST(:sum AS VARCHAR[]))
+     AS u(k, h, d, c, a, kind, r, st, si, m, actor, da, ca, sum)
+RETURNING id, idempotency_key
+""")
+_PG_COLUMNS = {"k": "idempotency_key", "h": "request_hash", "d": "debit_account_id", "c": "credit_account_id",
+               "a": "amount", "kind": "kind", "r": "reverses_id", "st": "source_type", "si": "source_id",
+               "m": "memo", "actor": "actor_id", "da": "debit_balance_after", "ca": "credit_balance_after",
+               "sum": "checksum"}
+
+
+def _debit_many(amounts: dict[int, int]) -> dict[int, int]:
+    if _on_postgres():
+        return dict(db.session.execute(_PG_DEBIT_MANY, {"ids": list(amounts), "amounts": list(amounts.values())}).all())
+    # A CTE with named columns: SQLite accepts WITH wanted(account_id, amount) AS (VALUES …).
+    wanted = sa.values(sa.column("account_id", sa.Integer), sa.column("amount", sa.BigInteger),
+                       name="wanted").data(list(amounts.items())).cte("wanted")
+    return dict(db.session.execute(
+        sa.update(Account)
+        .add_cte(wanted)
+        .where(Account.id == wanted.c.account_id)
+        .where(sa.or_(sa.not_(Account.no_overdraft),
+                      Account.credits_posted - Account.debits_posted >= wanted.c.amount))
+        .values(debits_posted=Account.debits_posted + wanted.c.amount)
+        .returning(Account.id, Account.credits_posted - Account.debits_posted)
+        .execution_options(synchronize_session=False)
+    ).all())
+
+
+def _insert_many(rows: list[dict], at: datetime) -> list[int]:
+    """The transfers' ids, in the rows' order."""
+    if _on_postgres():
+        params = {short: [row[name] for row in rows] for short, name in _PG_COLUMNS.items()}
+        by_key = dict((key, i) for i, key in db.session.execute(_PG_INSERT_MANY, {**params, "at": at}).all())
+        return [by_key[row["idempotency_key"]] for row in rows]
+    table = Transfer.__table__
+    return db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [{**row, "created_at": at} for row in rows]).scalars().all()
 
 
 def post_many(postings: list[Posting], credit_account_id: int) -> list[Posted]:
@@ -220,19 +287,7 @@ def post_many(postings: list[Posting], credit_account_id: int) -> list[Posted]:
         raise ValueError("post_many moves positive amounts from distinct accounts into one other account")
     lock_accounts(sorted([*debit_ids, credit_account_id]))
     amounts = {p.debit_account_id: p.amount for p in postings}
-    # A CTE with named columns: both databases accept WITH wanted(account_id, amount) AS (VALUES …).
-    wanted = sa.values(sa.column("account_id", sa.Integer), sa.column("amount", sa.BigInteger),
-                       name="wanted").data(list(amounts.items())).cte("wanted")
-    debited = dict(db.session.execute(
-        sa.update(Account)
-        .add_cte(wanted)
-        .where(Account.id == wanted.c.account_id)
-        .where(sa.or_(sa.not_(Account.no_overdraft),
-                      Account.credits_posted - Account.debits_posted >= wanted.c.amount))
-        .values(debits_posted=Account.debits_posted + wanted.c.amount)
-        .returning(Account.id, Account.credits_posted - Account.debits_posted)
-        .execution_options(synchronize_session=False)
-    ).all())
+    debited = _debit_many(amounts)
     if len(debited) != len(postings):
         raise InsufficientPoints()
     total = sum(amounts.values())
@@ -252,8 +307,7 @@ def post_many(postings: list[Posting], credit_account_id: int) -> list[Posted]:
         }
         row["checksum"] = transfer_checksum(SimpleNamespace(**row))
         rows.append(row)
-    table = Transfer.__table__
-    ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = _insert_many(rows, at)
     posted = [Posted(id=i, **{k: v for k, v in row.items() if k != "checksum"}) for i, row in zip(ids, rows, strict=True)]
     pairs = list(zip(postings, ids, strict=True))
     for hook in _posting_hooks:

@@ -47,7 +47,7 @@ def expiry_for(credited_at: datetime) -> date | None:
 
 
 # The soonest-expiring first, NULL (never) last, then the oldest lot; a reversal's own credit first.
-_DRAW = sa.text("""
+_DRAW = """
 INSERT INTO lot_draws (transfer_id, lot_id, amount)
 SELECT ranked.tid, ranked.id,
        CASE WHEN ranked.before + ranked.remaining <= ranked.want THEN ranked.remaining
@@ -60,11 +60,11 @@ FROM (
                     CASE WHEN l.expires_on IS NULL THEN 1 ELSE 0 END, l.expires_on, l.id
            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS before
   FROM transfers t JOIN point_lots l ON l.account_id = t.debit_account_id
-  WHERE t.id IN :tids AND l.remaining > 0
+  WHERE t.id {tids} AND l.remaining > 0
 ) ranked
 WHERE ranked.before < ranked.want
 RETURNING transfer_id, amount
-""").bindparams(sa.bindparam("tids", expanding=True))
+"""
 
 # Give each lot back what the reversed debit drew from it (negative draws of the reversal).
 _GIVE_BACK = sa.text("""
@@ -78,12 +78,25 @@ RETURNING amount
 # residents has both, applied one side at a time. The CHECK keeps 0 ≤ remaining ≤ amount.
 _APPLY = """
 UPDATE point_lots SET remaining = point_lots.remaining - s.total
-FROM (SELECT lot_id, SUM(amount) AS total FROM lot_draws WHERE transfer_id IN :tids AND amount {sign} 0
+FROM (SELECT lot_id, SUM(amount) AS total FROM lot_draws WHERE transfer_id {tids} AND amount {sign} 0
       GROUP BY lot_id) s
 WHERE point_lots.id = s.lot_id
 """
-_APPLY_DRAWS = sa.text(_APPLY.format(sign=">")).bindparams(sa.bindparam("tids", expanding=True))
-_APPLY_GIVE_BACKS = sa.text(_APPLY.format(sign="<")).bindparams(sa.bindparam("tids", expanding=True))
+
+
+def _with_ids(sql: str) -> dict[str, sa.TextClause]:
+    """The statement per database: an expanding IN on SQLite, one array parameter on PostgreSQL."""
+    return {"sqlite": sa.text(sql.replace("{tids}", "IN :tids")).bindparams(sa.bindparam("tids", expanding=True)),
+            "postgresql": sa.text(sql.replace("{tids}", "= ANY(CAST(:tids AS INTEGER[]))"))}
+
+
+_DRAWS = _with_ids(_DRAW)
+_APPLY_DRAWS = _with_ids(_APPLY.replace("{sign}", ">"))
+_APPLY_GIVE_BACKS = _with_ids(_APPLY.replace("{sign}", "<"))
+
+
+def _run(statements: dict[str, sa.TextClause], params: dict):
+    return db.session.execute(statements[db.session.get_bind().dialect.name], params)
 
 
 def draw(wanted: dict[int, int]) -> None:
@@ -91,12 +104,12 @@ def draw(wanted: dict[int, int]) -> None:
     if not wanted:
         return
     drawn: dict[int, int] = defaultdict(int)
-    for transfer_id, amount in db.session.execute(_DRAW, {"tids": list(wanted)}):
+    for transfer_id, amount in _run(_DRAWS, {"tids": list(wanted)}):
         drawn[transfer_id] += int(amount)
     short = [t for t, amount in wanted.items() if drawn.get(t, 0) != amount]
     if short:
         raise LotsDisagree(f"the lots of the debited accounts do not cover transfers {short[:5]}")
-    db.session.execute(_APPLY_DRAWS, {"tids": list(wanted)})
+    _run(_APPLY_DRAWS, {"tids": list(wanted)})
 
 
 def give_back(original_id: int, reversal_id: int, amount: int) -> bool:
@@ -107,7 +120,7 @@ def give_back(original_id: int, reversal_id: int, amount: int) -> bool:
         return False  # a debit from before lots were kept: the caller opens a fresh lot
     if returned != amount:
         raise LotsDisagree(f"transfer {original_id} drew {returned} from lots, its reversal gives back {amount}")
-    db.session.execute(_APPLY_GIVE_BACKS, {"tids": [reversal_id]})
+    _run(_APPLY_GIVE_BACKS, {"tids": [reversal_id]})
     return True
 
 
