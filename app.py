@@ -96,6 +96,8 @@ def _init_extensions(app: Flask) -> None:
     import notices.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
+    import points.lots  # noqa: F401  (lots and expiry; registers its ledger posting hook)
+    import points.lots_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401

@@ -13,6 +13,7 @@ def register_more(app: Flask) -> None:
     from commands.bench_data import bench_data_command
     from commands.checkpoint import checkpoint_command
     from commands.demo_data import demo_data_command
+    from commands.expire_points import expire_points_command
     from commands.verify import verify_command
 
     app.cli.add_command(verify_command)
@@ -20,3 +21,4 @@ def register_more(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(checkpoint_command)
+    app.cli.add_command(expire_points_command)

@@ -81,7 +81,8 @@ def _rebuild_derived() -> list[str]:
 
     done = []
     for module_name, function_name in (("points.stats", "rebuild"), ("points.hours", "rebuild_day_minutes"),
-                                          ("redemption.usage", "rebuild_month_usage")):
+                                          ("redemption.usage", "rebuild_month_usage"),
+                                          ("points.lots", "open_lots_for_balances")):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

@@ -34,6 +34,15 @@ def check_ledger() -> Section:
     )
 
 
+def check_lots() -> Section:
+    """Expiry lots against transfers: remaining sums to each balance, draws sum to their debits."""
+    from points.lots_verify import lot_counts, verify_lots
+
+    lots, draws = lot_counts()
+    return Section("lots", f"{lots} point lots and {draws} draws agree with the balances and transfers",
+                   [f"lots: {problem}" for problem in verify_lots()], rows=lots + draws)
+
+
 def check_store() -> Section:
     """Stock against movements and redemptions (redemption/verify.py, from the redemption area)."""
     try:
@@ -104,7 +113,7 @@ def check_day_minutes() -> Section:
 # Two halves with nothing in common, each in its own transaction (its own snapshot): on two
 # cores the summaries are recomputed in a forked process while this one re-hashes the chain.
 CHAIN_SIDE = (check_ledger, check_store, check_audit)
-SUMMARY_SIDE = (check_stats, check_day_minutes, check_month_usage)
+SUMMARY_SIDE = (check_lots, check_stats, check_day_minutes, check_month_usage)
 
 
 def _summary_child(app, pipe) -> None:

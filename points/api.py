@@ -22,7 +22,7 @@ from core.errors import NotFound, SelfLoggingForbidden
 from core.timeutil import to_iso
 from core.validate import Checker
 from extensions import db
-from points import activities, hours, ledger
+from points import activities, hours, ledger, lots
 from points.entries import account_id_of, entries_stmt, render_entry
 from points.ledger_models import Transfer
 from points.me import signed_in_summary
@@ -175,7 +175,8 @@ def _visible_person(user_id: int) -> User:
 def account(user_id: int):
     user = _visible_person(user_id)
     return jsonify({"user_id": user.id, "balance": ledger.user_balance(user.id),
-                    "service_minutes": hours.total_service_minutes(user.id)})
+                    "service_minutes": hours.total_service_minutes(user.id),
+                    "next_expiry": lots.next_expiry(user.id)})
 
 
 @bp.get("/accounts/<int:user_id>/entries")

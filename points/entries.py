@@ -15,6 +15,7 @@ KIND_LABELS = {
     "redemption": _l("Redemption"),
     "reversal": _l("Reversal"),
     "gift": _l("Gift"),
+    "expiry": _l("Points expired"),
 }
 
 

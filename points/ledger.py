@@ -12,7 +12,9 @@ Invariants, kept here and re-checked by verify_ledger():
 - every transfer has a unique idempotency key: the same request posts once;
 - its kind is a row of transfer_kinds (a foreign key, so a new kind needs no table rebuild).
 post() is three Core statements (no ORM unit of work) followed by the registered posting hooks;
-post_many() posts a whole batch set-based: one account update, one multi-row transfer insert.
+post_many() posts a whole batch set-based: one account update, one multi-row transfer insert;
+post_many_into() does the same for many accounts paying into one (the expiry run), with arrays on
+PostgreSQL.
 Callers run these functions inside core.db.run_write().
 """
 
@@ -23,6 +25,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from audit.service import canonical_json
@@ -152,9 +155,10 @@ _posting_hooks: list[PostingHook] = []
 
 
 def register_posting_hook(hook: PostingHook) -> None:
-    """Call hook(posting, transfer_id, at) after every post(), in the same transaction.
+    """Call hook(posting, transfer_id, at) after every posted transfer, in the same transaction.
 
-    A hook that raises refuses the whole write (it rolls back with the transfer).
+    A hook that raises refuses the whole write (it rolls back with the transfer). Hooks that can
+    work set-based register with register_batch_posting_hook instead.
     """
     if hook not in _posting_hooks:
         _posting_hooks.append(hook)
@@ -312,6 +316,120 @@ def user_account_ids(user_ids) -> dict[int, int]:
         found.update(db.session.execute(
             sa.select(Account.user_id, Account.id).where(Account.user_id.in_(missing))).all())
     return found
+
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column, values: list):
+    """column IN values; on PostgreSQL one array parameter (psycopg rewrites thousands of parameters slowly)."""
+    if _on_postgres():
+        return column == sa.any_(sa.literal(list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def lock_accounts(account_ids: list[int]) -> None:
+    """PostgreSQL: take the rows' locks in id order, as post() does, so bulk and single writes never deadlock."""
+    if _on_postgres():
+        db.session.execute(sa.select(Account.id).where(among(Account.id, account_ids))
+                           .order_by(Account.id).with_for_update())
+
+
+# PostgreSQL: the bulk debit and insert take each column as one array (unnest), a few parameters in all.
+_PG_DEBIT_MANY = sa.text("""
+UPDATE accounts SET debits_posted = accounts.debits_posted + w.amount
+FROM unnest(CAST(:ids AS INTEGER[]), CAST(:amounts AS BIGINT[])) AS w(account_id, amount)
+WHERE accounts.id = w.account_id
+  AND (NOT accounts.no_overdraft OR accounts.credits_posted - accounts.debits_posted >= w.amount)
+RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted
+""")
+_PG_INSERT_MANY = sa.text("""
+INSERT INTO transfers (idempotency_key, request_hash, debit_account_id, credit_account_id, amount, kind,
+                       reverses_id, source_type, source_id, memo, actor_id, debit_balance_after,
+                       credit_balance_after, created_at, checksum)
+SELECT u.k, u.h, u.d, u.c, u.a, u.kind, u.r, u.st, u.si, u.m, u.actor, u.da, u.ca, CAST(:at AS TIMESTAMPTZ), u.sum
+FROM unnest(CAST(:k AS VARCHAR[]), CAST(:h AS VARCHAR[]), CAST(:d AS INTEGER[]), CAST(:c AS INTEGER[]),
+            CAST(:a AS BIGINT[]), CAST(:kind AS VARCHAR[]), CAST(:r AS INTEGER[]), CAST(:st AS VARCHAR[]),
+            CAST(:si AS BIGINT[]), CAST(:m AS VARCHAR[]), CAST(:actor AS INTEGER[]), CAST(:da AS BIGINT[]),
+            CAST(:ca AS BIGINT[]), CAST(:sum AS VARCHAR[]))
+     AS u(k, h, d, c, a, kind, r, st, si, m, actor, da, ca, sum)
+RETURNING id, idempotency_key
+""")
+_PG_COLUMNS = {"k": "idempotency_key", "h": "request_hash", "d": "debit_account_id", "c": "credit_account_id",
+               "a": "amount", "kind": "kind", "r": "reverses_id", "st": "source_type", "si": "source_id",
+               "m": "memo", "actor": "actor_id", "da": "debit_balance_after", "ca": "credit_balance_after",
+               "sum": "checksum"}
+
+
+def _debit_many(amounts: dict[int, int]) -> dict[int, int]:
+    if _on_postgres():
+        return dict(db.session.execute(_PG_DEBIT_MANY, {"ids": list(amounts), "amounts": list(amounts.values())}).all())
+    # A CTE with named columns: SQLite accepts WITH wanted(account_id, amount) AS (VALUES …).
+    wanted = sa.values(sa.column("account_id", sa.Integer), sa.column("amount", sa.BigInteger),
+                       name="wanted").data(list(amounts.items())).cte("wanted")
+    return dict(db.session.execute(
+        sa.update(Account)
+        .add_cte(wanted)
+        .where(Account.id == wanted.c.account_id)
+        .where(sa.or_(sa.not_(Account.no_overdraft),
+                      Account.credits_posted - Account.debits_posted >= wanted.c.amount))
+        .values(debits_posted=Account.debits_posted + wanted.c.amount)
+        .returning(Account.id, Account.credits_posted - Account.debits_posted)
+        .execution_options(synchronize_session=False)
+    ).all())
+
+
+def _insert_many(rows: list[dict], at: datetime) -> list[int]:
+    """The transfers' ids, in the rows' order."""
+    if _on_postgres():
+        params = {short: [row[name] for row in rows] for short, name in _PG_COLUMNS.items()}
+        by_key = dict((key, i) for i, key in db.session.execute(_PG_INSERT_MANY, {**params, "at": at}).all())
+        return [by_key[row["idempotency_key"]] for row in rows]
+    table = Transfer.__table__
+    return db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [{**row, "created_at": at} for row in rows]).scalars().all()
+
+
+def post_many_into(postings: list[Posting], credit_account_id: int) -> list[Posted]:
+    """Post many transfers from distinct accounts into one account, in a few set-based statements.
+
+    For runs at city scale (the expiry run): the same checks and rows as post() one by one —
+    conditional debits (InsufficientPoints if any fails; nothing is kept), one credit, one
+    multi-row insert with each row's balances and checksum — then the hooks, batch hooks once.
+    """
+    if not postings:
+        return []
+    debit_ids = [p.debit_account_id for p in postings]
+    if (len(set(debit_ids)) != len(debit_ids) or credit_account_id in debit_ids
+            or any(p.amount <= 0 or p.credit_account_id != credit_account_id for p in postings)):
+        raise ValueError("post_many_into moves positive amounts from distinct accounts into one other account")
+    lock_accounts(sorted([*debit_ids, credit_account_id]))
+    amounts = {p.debit_account_id: p.amount for p in postings}
+    debited = _debit_many(amounts)
+    if len(debited) != len(postings):
+        raise InsufficientPoints()
+    total = sum(amounts.values())
+    credit_after = _move(credit_account_id, "credits_posted", total, conditional=False)
+    running = credit_after - total
+    at = utcnow()
+    rows = []
+    for p in postings:
+        running += p.amount
+        row = {
+            "idempotency_key": p.key, "request_hash": p.body_hash,
+            "debit_account_id": p.debit_account_id, "credit_account_id": credit_account_id,
+            "amount": p.amount, "kind": p.kind, "reverses_id": p.reverses_id,
+            "source_type": p.source_type, "source_id": p.source_id, "memo": p.memo[:500], "actor_id": p.actor_id,
+            "debit_balance_after": int(debited[p.debit_account_id]), "credit_balance_after": running,
+            "created_at": at,
+        }
+        row["checksum"] = transfer_checksum(SimpleNamespace(**row))
+        rows.append(row)
+    ids = _insert_many(rows, at)
+    posted = [Posted(id=i, **{k: v for k, v in row.items() if k != "checksum"}) for i, row in zip(ids, rows, strict=True)]
+    _run_hooks(list(zip(postings, ids, strict=True)), at)
+    return posted
 
 
 def issue_to_user(*, user_id: int, amount: int, kind: str, key: str, body_hash: str,

@@ -16,7 +16,7 @@ from core.errors import DomainError
 from core.timeutil import SHANGHAI
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
-from points import activities, approval_filters, approval_messages, hours, ledger, stats
+from points import activities, approval_filters, approval_messages, hours, ledger, lots, stats
 from points.approval_messages import bulk_messages
 from points.entries import entries_page, recent_entries
 from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
@@ -46,7 +46,8 @@ def home():
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
         service_hours=format_hours(stats.service_minutes(current_user.id)),
-        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
+        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5),
+        next_expiry=lots.next_expiry(current_user.id))
 
 
 @bp.get("/history")
