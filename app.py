@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     import core.models  # noqa: F401
     import notifications.models  # noqa: F401
     import points.ledger_models  # noqa: F401
+    import points.deduction_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401
@@ -107,8 +108,10 @@ def _register_blueprints(app: Flask) -> None:
     from notifications import api as notifications_api
     from notifications import views as notifications_views
     from points import api as points_api
-    from points import setup_api, setup_views
+    from points import deduction_api, deduction_views, setup_api, setup_views
     from points import views as points_views
+    from policy import api as policy_api
+    from policy import views as policy_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
     from reports import exports as reports_exports
@@ -116,9 +119,9 @@ def _register_blueprints(app: Flask) -> None:
     from reports import views as reports_views
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
-                   person_api, meta):
+                   person_api, meta, policy_api, deduction_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
-                   notifications_views, person_views, reports_exports):
+                   notifications_views, person_views, reports_exports, policy_views, deduction_views):
         app.register_blueprint(module.bp)

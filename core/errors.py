@@ -87,6 +87,19 @@ IdempotencyConflict = _error(
     409,
     _l("This idempotency key was already used for a different request."),
 )
+# The street office's rulebook (API.md "Points policy"): redemption gates, checked before stock.
+StoreClosedToday = _error(
+    "StoreClosedToday", "store_closed_today", 409, _l("Today is not an exchange day.")
+)
+StarRequired = _error(
+    "StarRequired", "star_required", 409, _l("A higher star level is needed before redeeming.")
+)
+QuarterLimitExceeded = _error(
+    "QuarterLimitExceeded",
+    "quarter_limit_exceeded",
+    409,
+    _l("This resident has reached this quarter's number of redemptions."),
+)
 RateLimited = _error("RateLimited", "rate_limited", 429, _l("Too many attempts; try again later."))
 
 

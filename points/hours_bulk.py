@@ -21,7 +21,7 @@ from extensions import db
 from notifications.services import notify_many
 from points import stats
 from points.hours_decide import OWN_APPROVAL, Decision, approve_hours, credit_approved
-from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.hours_log import MAX_DB_ID, RECORDS, memo_title, record_snapshot
 from points.models import Activity, HourRecord
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 250
@@ -62,7 +62,7 @@ def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome) -> list[Decision]:
         else:
             before = record_snapshot(record)
             plans.append(Decision(record.id, record.volunteer_id, record.activity_id, record.service_date,
-                                  record.minutes, record.points, None, title, actor_id, at,
+                                  record.minutes, record.points, None, memo_title(record, title), actor_id, at,
                                   f"hours:{record.id}", before, {**before, "status": "approved"}))
     db.session.rollback()  # end the read before the write begins
     return sorted(plans, key=lambda d: (d.volunteer_id, d.record_id))  # a fixed lock order for accounts

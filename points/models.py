@@ -136,6 +136,9 @@ class HourRecord(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     reversal_transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    # 补录: service recorded after the fact by an admin; counts toward hours and stars, and earns
+    # points only if the policy says so (its points are fixed when logged, like any record's).
+    honour: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])

@@ -17,9 +17,9 @@ from accounts.models import User
 from core.timeutil import shanghai_date
 from extensions import db
 from points import ledger
-from points.ledger_models import ISSUER_ACCOUNT_ID
+from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Activity, HourRecord
-from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, VolunteerStat
+from points.stats_models import ALL_TIME, EarnedStat, HoursPresence, HoursStat, LedgerStat, VolunteerStat
 
 DIMS = ("total", "team", "category", "community", "grid")
 SLOTS = 16  # rows per month and kind in stats_ledger, spread by transfer id (see LedgerStat)
@@ -155,9 +155,32 @@ def ledger_posted(posting, transfer_id: int, at: datetime) -> None:
         "reverses_kind": getattr(posting, "reverses_kind", None) or "", "flow": flow,
         "slot": transfer_id % SLOTS, "amount": posting.amount, "transfers": 1,
     }], ["month", "kind", "reverses_kind", "flow", "slot"])
+    _count_earned(posting)
+
+
+EARN_KINDS = ("hours_award", "commendation", "adjustment")  # credited from the issuer: points earned
+
+
+def _count_earned(posting) -> None:
+    """Points earned go up with an earning credit from the issuer and down with its reversal."""
+    if posting.debit_account_id == ISSUER_ACCOUNT_ID and posting.kind in EARN_KINDS:
+        account_id, amount = posting.credit_account_id, posting.amount
+    elif (posting.kind == "reversal" and posting.credit_account_id == ISSUER_ACCOUNT_ID
+          and getattr(posting, "reverses_kind", None) in EARN_KINDS):
+        account_id, amount = posting.debit_account_id, -posting.amount
+    else:
+        return
+    _add_on_conflict(EarnedStat.__table__, [{"account_id": account_id, "points": amount}], ["account_id"])
 
 
 ledger.register_posting_hook(ledger_posted)
+
+
+def points_earned(user_id: int) -> int:
+    """A person's points earned of all time, read from one kept row (never the balance)."""
+    return int(db.session.execute(sa.select(EarnedStat.points).join(
+        Account, Account.id == EarnedStat.account_id).where(
+        Account.user_id == user_id)).scalar() or 0)
 
 
 def service_minutes(volunteer_id: int) -> int:
