@@ -7,12 +7,24 @@ adjustments, minus their reversals: points.stats keeps it), so spending never de
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from extensions import db
 from points import stats
 from points.ledger_models import Account
 from points.stats_models import ALL_TIME, EarnedStat, HoursPresence
 from policy.current import StarLevel, current_policy
+
+
+STAR_LEVEL_NAMES = (_l("one-star volunteer"), _l("two-star volunteer"), _l("three-star volunteer"),
+                    _l("four-star volunteer"), _l("five-star volunteer"), _l("six-star volunteer"),
+                    _l("seven-star volunteer"), _l("eight-star volunteer"), _l("nine-star volunteer"),
+                    _l("ten-star volunteer"))
+
+
+def star_level_name(star: int) -> str:
+    """"一星志愿者" … in the reader's language."""
+    return str(STAR_LEVEL_NAMES[star - 1]) if 1 <= star <= len(STAR_LEVEL_NAMES) else str(star)
 
 
 def _levels(levels) -> tuple[StarLevel, ...]:

@@ -47,6 +47,11 @@ def person_star(user_id: int) -> int:
     return stars.person_star(user_id)[2]
 
 
+@bp.app_template_global("star_name")
+def star_name(star: int) -> str:
+    return stars.star_level_name(star)
+
+
 def _key() -> str:
     return uuid.uuid4().hex
 
@@ -58,7 +63,7 @@ def home():
     minutes, earned, star = stars.person_star(current_user.id)
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
-        service_hours=format_hours(minutes), star=star, points_earned=earned,
+        service_hours=format_hours(minutes), star=star, points_earned=earned, star_name=stars.star_level_name(star),
         next_star=stars.next_level(minutes, earned),
         entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
 

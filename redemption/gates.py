@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from core.db import dialect_insert
 from core.errors import QuarterLimitExceeded, StarRequired, StoreClosedToday
@@ -19,16 +18,6 @@ from extensions import db
 from points import stars
 from policy.current import Policy, current_policy
 from redemption.models import QuarterUsage
-
-STAR_LEVEL_NAMES = (_l("one-star volunteer"), _l("two-star volunteer"), _l("three-star volunteer"),
-                    _l("four-star volunteer"), _l("five-star volunteer"), _l("six-star volunteer"),
-                    _l("seven-star volunteer"), _l("eight-star volunteer"), _l("nine-star volunteer"),
-                    _l("ten-star volunteer"))
-
-
-def star_level_name(star: int) -> str:
-    return str(STAR_LEVEL_NAMES[star - 1]) if 1 <= star <= len(STAR_LEVEL_NAMES) else str(star)
-
 
 def quarter_of(moment: datetime | date) -> int:
     """The Shanghai calendar quarter as YYYYQ (2026-03-31 → 20261, 2026-04-01 → 20262)."""
@@ -42,7 +31,7 @@ def _closed_message(policy: Policy) -> str:
 
 
 def _star_message(policy: Policy) -> str:
-    return gettext("Needs to be a %(level)s before redeeming.", level=star_level_name(policy.redeem_min_star))
+    return gettext("Needs to be a %(level)s before redeeming.", level=stars.star_level_name(policy.redeem_min_star))
 
 
 def _quarter_message(used: int, cap: int) -> str:
