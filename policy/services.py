@@ -113,6 +113,16 @@ def check_changes(changes, base: Policy) -> dict:
     return new
 
 
+_change_hooks: list = []
+
+
+def register_change_hook(hook) -> None:
+    """Call hook(old, new) inside every policy change's write (the features that keep guard rows for
+    a setting use it, e.g. the quarterly cap); a hook that raises refuses the change."""
+    if hook not in _change_hooks:
+        _change_hooks.append(hook)
+
+
 def changed_fields(before: dict, after: dict) -> dict:
     """{field: [old, new]} for each field that differs."""
     return {name: [before.get(name), after.get(name)] for name in FIELDS if before.get(name) != after.get(name)}
@@ -133,6 +143,8 @@ def set_policy(changes: dict, actor) -> Policy:
             settings=text, created_at=utcnow(), created_by_id=actor.id).returning(PolicyVersion.id)).scalar_one()
         audit.record("policy.changed", actor=actor.id, subject_type="policy_versions", subject_id=version,
                      before={"version": base.version, **before}, after={"version": version, **new})
+        for hook in _change_hooks:
+            hook(base, policy_from(new, version))
         return version
 
     version = run_write(work)

@@ -6,7 +6,7 @@ The first two are read inside the redemption's write; the quarterly cap is a gua
 upsert and a void gives back, so concurrent redemptions never pass the cap.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -17,7 +17,8 @@ from core.timeutil import SHANGHAI, aware, shanghai_date, shanghai_today
 from extensions import db
 from points import stars
 from policy.current import Policy, current_policy
-from redemption.models import QuarterUsage
+from policy.services import register_change_hook
+from redemption.models import QuarterUsage, Redemption
 
 def quarter_of(moment: datetime | date) -> int:
     """The Shanghai calendar quarter as YYYYQ (2026-03-31 → 20261, 2026-04-01 → 20262)."""
@@ -51,22 +52,56 @@ def check_open_and_star(resident_id: int, today: date, policy: Policy) -> None:
         raise StarRequired(_star_message(policy))
 
 
-def count_redemption(resident_id: int, now: datetime, policy: Policy) -> None:
-    """Inside the write: one more redemption this quarter, refused by the database past the cap.
+def quarter_bounds(quarter: int) -> tuple[datetime, datetime]:
+    """UTC start (inclusive) and end (exclusive) of a Shanghai quarter YYYYQ."""
+    year, q = divmod(quarter, 10)
+    start = datetime(year, 3 * q - 2, 1, tzinfo=SHANGHAI)
+    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=SHANGHAI)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
-    Counted whatever the policy, so a cap set later counts the quarter's earlier redemptions too.
+
+def _completed_in(resident_id: int, quarter: int):
+    """The resident's completed redemptions in that quarter (the (resident_id, created_at) index)."""
+    start, end = quarter_bounds(quarter)
+    return sa.select(sa.func.count()).select_from(Redemption).where(
+        Redemption.resident_id == resident_id, Redemption.status == "completed",
+        Redemption.created_at >= start, Redemption.created_at < end).scalar_subquery()
+
+
+def count_redemption(resident_id: int, now: datetime, policy: Policy) -> None:
+    """Inside the write, when a cap is set: one more redemption this quarter, refused past the cap.
+
+    One upsert on the guard row: a first redemption of the quarter seeds it from the completed
+    redemptions already there (so those made before the cap was set count too), a later one adds
+    one while redemptions + 1 <= cap. Concurrent twins meet on the row's key, so the cap holds.
+    Without a cap nothing is counted (and nothing spent on it); switching a cap on forgets the
+    quarter's rows (reset_on_cap), which then seed again from the redemptions themselves.
     """
+    cap = policy.redemptions_per_quarter
+    if cap is None:
+        return
     table = QuarterUsage.__table__
     quarter = quarter_of(now)
-    stmt = dialect_insert(table).values(resident_id=resident_id, quarter=quarter, redemptions=1)
-    cap = policy.redemptions_per_quarter
+    done = _completed_in(resident_id, quarter)
+    seed = sa.select(sa.literal(resident_id), sa.literal(quarter), done + 1).where(done + 1 <= cap)
+    stmt = dialect_insert(table).from_select(["resident_id", "quarter", "redemptions"], seed)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.resident_id, table.c.quarter],
         set_={"redemptions": table.c.redemptions + 1},
-        where=None if cap is None else table.c.redemptions + 1 <= cap,
+        where=table.c.redemptions + 1 <= cap,
     ).returning(table.c.redemptions)
     if db.session.execute(stmt).scalar_one_or_none() is None:
-        raise QuarterLimitExceeded(_quarter_message(quarter_used(resident_id, quarter), cap))
+        used = quarter_used(resident_id, quarter) or db.session.execute(sa.select(done)).scalar_one()
+        raise QuarterLimitExceeded(_quarter_message(used, cap))
+
+
+def reset_on_cap(old: Policy, new: Policy) -> None:
+    """A cap switched on: this quarter's rows may have missed redemptions made without one; drop them."""
+    if old.redemptions_per_quarter is None and new.redemptions_per_quarter is not None:
+        db.session.execute(sa.delete(QuarterUsage).where(QuarterUsage.quarter == quarter_of(shanghai_today())))
+
+
+register_change_hook(reset_on_cap)
 
 
 def enforce_gates(resident_id: int, now: datetime) -> None:
@@ -95,7 +130,7 @@ def counter_gate(resident_id: int) -> str | None:
         return str(refusal.message)
     cap = policy.redemptions_per_quarter
     if cap is not None:
-        used = quarter_used(resident_id, quarter_of(shanghai_today()))
+        used = redemptions_this_quarter(resident_id)
         if used >= cap:
             return _quarter_message(used, cap)
     return None
@@ -106,4 +141,9 @@ def quarter_note(resident_id: int) -> str | None:
     cap = current_policy().redemptions_per_quarter
     if cap is None:
         return None
-    return _quarter_message(quarter_used(resident_id, quarter_of(shanghai_today())), cap)
+    return _quarter_message(redemptions_this_quarter(resident_id), cap)
+
+
+def redemptions_this_quarter(resident_id: int) -> int:
+    """Completed redemptions this Shanghai quarter, as the counter shows them (a read, no guard row needed)."""
+    return int(db.session.execute(sa.select(_completed_in(resident_id, quarter_of(shanghai_today())))).scalar_one())

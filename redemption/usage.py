@@ -70,12 +70,23 @@ def verify_month_usage(limit: int = 50) -> list[str]:
 
 
 def verify_quarter_usage(limit: int = 50) -> list[str]:
-    """Quarter guard rows that disagree with the completed redemptions ([] when all agree)."""
-    expected = _expected_quarters()
+    """This quarter's guard rows that disagree with the completed redemptions ([] when all agree).
+
+    The rows guard only while a cap is set, and only this quarter's matter (gates.count_redemption
+    seeds a missing row from the redemptions); without a cap there is nothing to check.
+    """
+    from core.timeutil import shanghai_today
+    from policy.current import current_policy
+
+    if current_policy().redemptions_per_quarter is None:
+        return []
+    quarter = quarter_of(shanghai_today())
     stored = {(r, q): n for r, q, n in db.session.execute(
-        sa.select(QuarterUsage.resident_id, QuarterUsage.quarter, QuarterUsage.redemptions))}
+        sa.select(QuarterUsage.resident_id, QuarterUsage.quarter, QuarterUsage.redemptions)
+        .where(QuarterUsage.quarter == quarter))}
+    expected = {key: n for key, n in _expected_quarters().items() if key in stored}
     problems = []
-    for key in sorted(set(expected) | {k for k, n in stored.items() if n}):
+    for key in sorted(stored):
         if expected.get(key, 0) != stored.get(key, 0):
             problems.append(f"redemptions by person {key[0]} in quarter {key[1]}: stored {stored.get(key, 0)}, "
                             f"redemptions say {expected.get(key, 0)}")
