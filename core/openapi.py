@@ -9,6 +9,7 @@ ERROR_CODES = [
     "not_team_member", "duplicate_record", "daily_limit_exceeded", "already_decided", "already_reversed",
     "points_already_spent", "out_of_stock", "monthly_limit_exceeded", "insufficient_points",
     "already_voided", "idempotency_conflict", "rate_limited",
+    "store_closed_today", "star_required", "quarter_limit_exceeded",
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -104,8 +105,11 @@ def schemas() -> dict:
         "Activity": obj(["id", "team_id", "title", "date"], id=ID, team_id=ID, title=text(200),
                         date={"type": "string", "format": "date"}, difficulty=text(40), category=text(40, 0)),
         "NewHours": obj(["activity_id", "volunteer_id", "minutes"], activity_id=ID, volunteer_id=ID,
-                        minutes=integer(1, 1440), note=text(200, 0)),
+                        minutes=integer(1, 1440), note=text(200, 0),
+                        honour={"type": "boolean", "description": "补录, admins only; earns points only if the "
+                                                                  "policy's honour_hours_earn_points"}),
         "HourRecord": obj(["id", "status", "points"], id=ID, points=integer(0), minutes=integer(1, 1440),
+                          honour={"type": "boolean"},
                           status={"type": "string", "enum": ["pending", "approved", "rejected", "reversed"]}),
         "Reason": obj(["reason"], reason=REASON),
         "NewCommendation": obj(["user_id", "type", "reason"], user_id=ID,
@@ -117,11 +121,13 @@ def schemas() -> dict:
                              points={**integer(), "description": "± whole points, not 0"}, reason=REASON),
         "Adjustment": obj(["id", "user_id", "points"], id=ID, user_id=ID, points=integer(),
                           reason=REASON, balance_after=integer(0)),
-        "Account": obj(["user_id", "balance"], user_id=ID, balance=integer(0)),
+        "Account": obj(["user_id", "balance", "service_minutes", "points_earned", "star"], user_id=ID,
+                       balance=integer(0), service_minutes=integer(0), points_earned=integer(),
+                       star={**integer(0), "description": "0 when no level of the policy is reached"}),
         "Entry": obj(["id", "at", "points", "kind", "balance_after", "memo"], id=ID, at=TIME,
                      points={**integer(), "description": "+ credit, − debit"},
                      kind={"type": "string", "enum": ["hours_award", "commendation", "adjustment",
-                                                      "redemption", "reversal"]},
+                                                      "redemption", "reversal", "deduction"]},
                      balance_after=integer(0), memo={"type": "string"}),
         "Resident": obj(["id", "name", "balance"], id=ID, name=text(100), balance=integer(0)),
         "NewStore": obj(["name"], name=text(100), community_id=OPT_ID, keeper_ids=IDS),
@@ -155,8 +161,34 @@ def schemas() -> dict:
             subject_type={"type": "string", "nullable": True}, subject_id={**integer(), "nullable": True},
             before={"type": "object", "nullable": True}, after={"type": "object", "nullable": True},
             hash={"type": "string"}, prev_hash={"type": "string"}),
+        **policy_schemas(),
         "AuditVerify": obj(["ok", "checked"], ok={"type": "boolean"}, checked=integer(0),
                            broken=obj(["id", "reason"], id=ID, reason={"type": "string"})),
+    }
+
+
+def policy_schemas() -> dict:
+    """The street office's rulebook and deductions (API.md "Points policy")."""
+    level = obj(["star", "hours", "points_earned"], star=integer(1, 10), hours=integer(1, 100000),
+                points_earned=integer(0))
+    fields = dict(
+        expiry_months={**integer(1, 120), "nullable": True, "description": "null: points never expire"},
+        star_levels={"type": "array", "items": level, "minItems": 1, "maxItems": 10},
+        redeem_min_star=integer(0, 10),
+        redemptions_per_quarter={**integer(1, 1000), "nullable": True, "description": "null: no cap"},
+        exchange_days={"type": "array", "items": integer(1, 31), "minItems": 1, "maxItems": 31, "nullable": True,
+                       "description": "null: every day"},
+        honour_hours_earn_points={"type": "boolean"}, notice_days=integer(1, 60))
+    return {
+        "Policy": obj(["version", *fields], version=integer(0), **fields),
+        "PolicyChanges": {**obj(**fields), "description": "any subset of the policy's fields"},
+        "DeductionType": obj(["id", "code", "name", "points"], id=ID, code=text(40), name=text(60),
+                             points=integer(1, 10000), active={"type": "boolean"}),
+        "NewDeductionType": obj(["code", "name", "points"], code=text(40), name=text(60), points=integer(1, 10000)),
+        "NewDeduction": obj(["user_id", "type", "reason"], user_id=ID,
+                            type={**text(60), "description": "a deduction type code or name"}, reason=REASON),
+        "Deduction": obj(["id", "points_deducted", "balance_after"], id=ID, user_id=ID, type=text(60),
+                         points_deducted=integer(1), reason=REASON, balance_after=integer(0)),
     }
 
 
@@ -235,6 +267,16 @@ CALLS = [
      "its keeper (same day), admin", "Reason", 200, "Redemption", ["404", "400", "422", "409"], {"idem"}),
     ("get", "/api/v1/redemptions/{id}", "A redemption with its lines",
      "keeper of store, admin, auditor, the resident", None, 200, "Redemption", ["404"], set()),
+    ("get", "/api/v1/policy", "The points policy in force (defaults until an admin sets one)", "signed in", None,
+     200, "Policy", [], set()),
+    ("put", "/api/v1/policy", "Change any subset of the policy: a new, audited version", "admin", "PolicyChanges",
+     200, "Policy", ["400", "422"], set()),
+    ("get", "/api/v1/deduction-types", "Deduction types", "signed in", None, 200, list_of("DeductionType"),
+     ["422"], {"list"}),
+    ("post", "/api/v1/deduction-types", "Add a deduction type", "admin", "NewDeductionType", 201, "DeductionType",
+     ["400", "422"], set()),
+    ("post", "/api/v1/deductions", "Deduct a type's points (or the whole balance if less, never below zero)",
+     "admin", "NewDeduction", 201, "Deduction", ["400", "422", "409"], {"idem"}),
     ("get", "/api/v1/audit", "Audit events, newest first", "admin, auditor", None, 200, list_of("AuditEvent"),
      ["422"], {"list", "audit"}),
     ("get", "/api/v1/audit/verify", "Verify the audit hash chain", "admin, auditor", None, 200, "AuditVerify",

@@ -19,11 +19,15 @@ API_CALLS = [
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
+API_CALLS += [  # API.md "Points policy" (the policy branch)
+    ("get", "/api/v1/policy"), ("put", "/api/v1/policy"), ("get", "/api/v1/deduction-types"),
+    ("post", "/api/v1/deduction-types"), ("post", "/api/v1/deductions"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
     ("post", "/api/v1/items/{id}/stock"), ("post", "/api/v1/redemptions"),
-    ("post", "/api/v1/redemptions/{id}/void"),
+    ("post", "/api/v1/redemptions/{id}/void"), ("post", "/api/v1/deductions"),
 ]
 ERROR_CODES = {
     "not_signed_in", "invalid_credentials", "forbidden", "not_team_lead", "self_logging_forbidden",
