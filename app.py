@@ -91,8 +91,8 @@ def _init_extensions(app: Flask) -> None:
     import audit.service  # noqa: F401  registers the audit appender as run_write's commit hook
     import core.models  # noqa: F401
     import notifications.models  # noqa: F401
-    import points.ledger_models  # noqa: F401
     import points.deduction_models  # noqa: F401
+    import points.ledger_models  # noqa: F401
     import points.models  # noqa: F401
     import points.stats  # noqa: F401  (report summaries; registers the ledger posting hook)
     import policy.models  # noqa: F401

@@ -413,6 +413,7 @@ def demo_data_command(seed: int, password: str, if_empty: bool):
         _awards(street, rng)
         _store(street)
         _redemptions(street, rng)
+        __import__("commands.demo_policy", fromlist=["seed"]).seed(street, rng)
     except DemoRefused as error:
         db.session.rollback()
         click.echo(f"demo-data stopped while {error}. The database now holds part of the demo; "

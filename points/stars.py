@@ -15,7 +15,6 @@ from points.ledger_models import Account
 from points.stats_models import ALL_TIME, EarnedStat, HoursPresence
 from policy.current import StarLevel, current_policy
 
-
 STAR_LEVEL_NAMES = (_l("one-star volunteer"), _l("two-star volunteer"), _l("three-star volunteer"),
                     _l("four-star volunteer"), _l("five-star volunteer"), _l("six-star volunteer"),
                     _l("seven-star volunteer"), _l("eight-star volunteer"), _l("nine-star volunteer"),

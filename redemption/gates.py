@@ -20,6 +20,7 @@ from policy.current import Policy, current_policy
 from policy.services import register_change_hook
 from redemption.models import QuarterUsage, Redemption
 
+
 def quarter_of(moment: datetime | date) -> int:
     """The Shanghai calendar quarter as YYYYQ (2026-03-31 → 20261, 2026-04-01 → 20262)."""
     day = aware(moment).astimezone(SHANGHAI).date() if isinstance(moment, datetime) else moment

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from accounts.models import Community, Grid, User
 from core.privacy import mask_name
 from extensions import db
+from points import stars
 from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Team
-from points import stars
 from points.stats import month_key
 from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, ResidentCount, VolunteerStat
 from redemption.models import Item, Store

@@ -14,7 +14,6 @@ from points.deduction_models import Deduction
 from points.ledger_models import Transfer
 from tests.factories import bearer, make_user, sign_in
 from tests.factories_points import balance, load_user
-from tests.factories_policy import deduct
 from tests.factories_store import give_points
 
 
