@@ -20,6 +20,7 @@ NAV = [
     ("accounts.people", _l("People"), ("admin",)),
     ("setup.teams", _l("Teams"), ("admin",)),
     ("setup.rules", _l("Rules"), ("admin",)),
+    ("policy.settings", _l("Points policy"), ("admin", "auditor")),
     ("redemption.stores", _l("Stores"), ("admin", "store_keeper")),
     ("reports.dashboard", _l("Reports"), ("admin", "auditor")),
     ("audit.events", _l("Audit"), ("admin", "auditor")),

@@ -128,6 +128,18 @@ def changed_fields(before: dict, after: dict) -> dict:
     return {name: [before.get(name), after.get(name)] for name in FIELDS if before.get(name) != after.get(name)}
 
 
+def readable(name: str, value) -> str:
+    """A field's value as the versions list shows it: star levels as "100h, 300h+50"."""
+    if name == "star_levels" and isinstance(value, list):
+        return ", ".join(f"{lv.get('hours')}h" + (f"+{lv['points_earned']}" if lv.get("points_earned") else "")
+                         for lv in value)
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def set_policy(changes: dict, actor) -> Policy:
     """Apply any subset of the fields as a new version, audited with before/after; answer the policy in force."""
     if actor is None or not actor.has_role("admin"):

@@ -15,7 +15,7 @@ bp = Blueprint("policy", __name__)
 
 def _page(form: PolicyForm, status: int = 200):
     return render_template("policy/settings.html", form=form, policy=current_policy(), defaults=Policy(),
-                           versions=services.versions()), status
+                           versions=services.versions(), readable=services.readable), status
 
 
 @bp.get("/policy")
