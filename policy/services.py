@@ -4,6 +4,7 @@ import json
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
 from audit import service as audit
 from core.db import run_write
@@ -144,24 +145,36 @@ def set_policy(changes: dict, actor) -> Policy:
     """Apply any subset of the fields as a new version, audited with before/after; answer the policy in force."""
     if actor is None or not actor.has_role("admin"):
         raise Forbidden()
-    forget_cached_policy()
-    base = current_policy()
-    new = check_changes(changes, base)
-    before = base.settings_json()
-    text = json.dumps(new, sort_keys=True, ensure_ascii=False)
-
-    def work() -> int:
-        version = db.session.execute(sa.insert(PolicyVersion.__table__).values(
-            settings=text, created_at=utcnow(), created_by_id=actor.id).returning(PolicyVersion.id)).scalar_one()
-        audit.record("policy.changed", actor=actor.id, subject_type="policy_versions", subject_id=version,
-                     before={"version": base.version, **before}, after={"version": version, **new})
-        for hook in _change_hooks:
-            hook(base, policy_from(new, version))
-        return version
-
-    version = run_write(work)
+    for attempt in range(1, ATTEMPTS + 1):
+        forget_cached_policy()
+        base = current_policy()
+        new = check_changes(changes, base)
+        try:
+            version = run_write(lambda: _write_version(base, new, actor.id))
+            break
+        except IntegrityError:
+            # Another admin changed this same version first (unique based_on): apply ours on top of theirs.
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
     forget_cached_policy()
     return policy_from(new, version)
+
+
+ATTEMPTS = 5
+
+
+def _write_version(base: Policy, new: dict, actor_id: int) -> int:
+    """Inside the write: the new version (refused by the unique key if base is no longer the newest), its audit event."""
+    text = json.dumps(new, sort_keys=True, ensure_ascii=False)
+    version = db.session.execute(sa.insert(PolicyVersion.__table__).values(
+        settings=text, created_at=utcnow(), created_by_id=actor_id, based_on=base.version)
+        .returning(PolicyVersion.id)).scalar_one()
+    audit.record("policy.changed", actor=actor_id, subject_type="policy_versions", subject_id=version,
+                 before={"version": base.version, **base.settings_json()}, after={"version": version, **new})
+    for hook in _change_hooks:
+        hook(base, policy_from(new, version))
+    return version
 
 
 def versions(limit: int = 50) -> list[dict]:

@@ -165,3 +165,42 @@ def test_an_auditor_reads_the_settings_page_without_its_form_in_english(app, cli
     assert response.status_code == 200 and "Points never expire." in page
     assert 'action="/policy"' not in page
     assert client.post("/policy", data={"notice_days": "5"}).status_code == 403
+
+
+@pytest.mark.slow
+def test_two_admins_changing_different_fields_at_once_both_count(app, database_url):
+    import threading
+
+    from app import create_app
+    from policy.current import load_policy
+    from policy.services import set_policy
+    from tests.factories_points import load_user
+
+    admins = [make_user(app, "admin") for _ in range(4)]
+    changes = [{"notice_days": 5}, {"redemptions_per_quarter": 2}, {"expiry_months": 36}, {"redeem_min_star": 1}]
+    workers_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url})
+    start, errors = threading.Barrier(len(admins)), []
+
+    def change(n: int) -> None:
+        with workers_app.test_request_context():
+            start.wait()
+            try:
+                set_policy(changes[n], load_user(admins[n].id))
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=change, args=(n,)) for n in range(len(admins))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with workers_app.app_context():
+        db.engine.dispose()
+    assert errors == []
+    with app.app_context():
+        final = load_policy()
+        assert (final.notice_days, final.redemptions_per_quarter, final.expiry_months, final.redeem_min_star) == \
+            (5, 2, 36, 1)
+        assert versions(app) == 4

@@ -3,6 +3,7 @@
 Revision ID: 0012
 Revises: 0011
 
+- policy_versions.based_on (unique): two concurrent changes of one version cannot both win.
 - hour_records.honour (补录): a plain ADD COLUMN (the table has triggers; no rebuild).
 - stats_earned: points each resident account earned (hours, commendations, positive adjustments,
   minus their reversals), backfilled from the transfers; star levels read it.
@@ -31,6 +32,8 @@ def _quarter_of(column: str, dialect: str) -> str:
 
 def upgrade():
     dialect = op.get_bind().dialect.name
+    op.add_column("policy_versions", sa.Column("based_on", sa.Integer(), nullable=True))
+    op.create_index("uq_policy_versions_based_on", "policy_versions", ["based_on"], unique=True)
     op.add_column("hour_records", sa.Column("honour", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     op.create_table(
@@ -105,7 +108,10 @@ def downgrade():
     op.drop_table("deduction_types")
     op.drop_table("redemption_quarter_usage")
     op.drop_table("stats_earned")
+    op.drop_index("uq_policy_versions_based_on", table_name="policy_versions")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE hour_records DROP COLUMN honour")  # native since SQLite 3.35; no rebuild
+        op.execute("ALTER TABLE policy_versions DROP COLUMN based_on")
     else:
         op.drop_column("hour_records", "honour")
+        op.drop_column("policy_versions", "based_on")
