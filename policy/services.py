@@ -150,7 +150,7 @@ def set_policy(changes: dict, actor) -> Policy:
         base = current_policy()
         new = check_changes(changes, base)
         try:
-            version = run_write(lambda: _write_version(base, new, actor.id))
+            version = run_write(lambda base=base, new=new: _write_version(base, new, actor.id))
             break
         except IntegrityError:
             # Another admin changed this same version first (unique based_on): apply ours on top of theirs.
