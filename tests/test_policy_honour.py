@@ -84,3 +84,18 @@ def test_the_roster_page_offers_the_honour_box_to_admins_only(app, client):
     assert response.status_code in (302, 303)
     body = client.get(f"/api/v1/accounts/{w.a.id}", headers=bearer(app, w.admin)).get_json()
     assert body["service_minutes"] == 0  # pending until approved
+
+
+def test_the_hours_export_flags_honour_hours(app, client):
+    import csv
+    import io
+
+    w = volunteers(app)
+    activity_id = make_activity(app, w.team_id, w.lead, day=yesterday())
+    log(client, app, w.admin, activity_id, w.a, 60, honour=True)
+    log(client, app, w.lead, activity_id, w.b, 60)
+    sign_in(client, w.admin)
+    text = client.get("/reports/exports/hours.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    flags = {row[2]: row[-1] for row in rows[1:]}
+    assert flags[w.a.username] != "" and flags[w.b.username] == ""
