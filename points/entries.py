@@ -14,6 +14,7 @@ KIND_LABELS = {
     "adjustment": _l("Manual adjustment"),
     "redemption": _l("Redemption"),
     "reversal": _l("Reversal"),
+    "deduction": _l("Deduction"),
 }
 
 
