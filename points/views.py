@@ -63,7 +63,7 @@ def home():
     minutes, earned, star = stars.person_star(current_user.id)
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
-        service_hours=format_hours(minutes), star=star, points_earned=earned, star_name=stars.star_level_name(star),
+        service_hours=format_hours(minutes), star=star, points_earned=earned, star_label=stars.star_level_name(star),
         next_star=stars.next_level(minutes, earned),
         entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5))
 
