@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     import households.models  # noqa: F401
     import notices.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import points.deduction_models  # noqa: F401
     import points.ledger_models  # noqa: F401
     import points.lots  # noqa: F401  (lots and expiry; registers its ledger posting hook)
     import points.lots_models  # noqa: F401
@@ -120,9 +121,11 @@ def _register_blueprints(app: Flask) -> None:
     from notices import views as notices_views
     from notifications import api as notifications_api
     from notifications import views as notifications_views
-    from points import amend_api, amend_views, setup_api, setup_views
+    from points import amend_api, amend_views, deduction_api, deduction_views, setup_api, setup_views
     from points import api as points_api
     from points import views as points_views
+    from policy import api as policy_api
+    from policy import views as policy_views
     from redemption import api as redemption_api
     from redemption import views as redemption_views
     from reports import exports as reports_exports
@@ -133,11 +136,12 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (accounts_api, points_api, setup_api, redemption_api, audit_api, notifications_api,
                    person_api, meta, proxy_api, households_api, volunteering_api,
-                   notices_api, monthly_api, community_api, amend_api):
+                   notices_api, monthly_api, community_api, amend_api,
+                   policy_api, deduction_api):
         csrf.exempt(module.bp)  # bearer tokens only; session cookies are not accepted there
         app.register_blueprint(module.bp)
     for module in (accounts_views, points_views, setup_views, redemption_views, audit_views, reports_views,
                    notifications_views, person_views, reports_exports, households_views,
                    volunteering_views, notices_views, monthly_views, community_views,
-                   amend_views):
+                   amend_views, policy_views, deduction_views):
         app.register_blueprint(module.bp)

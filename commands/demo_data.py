@@ -420,6 +420,7 @@ def demo_data_command(seed: int, password: str, if_empty: bool):
         __import__("commands.demo_community").demo_community.seed(street, rng)  # the community's part
         __import__("commands.demo_people", fromlist=["seed"]).seed(street, rng)
         __import__("commands.demo_expiry", fromlist=["seed"]).seed(street, rng)
+        __import__("commands.demo_policy", fromlist=["seed"]).seed(street, rng)
     except DemoRefused as error:
         db.session.rollback()
         click.echo(f"demo-data stopped while {error}. The database now holds part of the demo; "

@@ -96,10 +96,11 @@ def check_stats() -> Section:
 
 def check_month_usage() -> Section:
     """The monthly-limit guard rows against the completed redemptions."""
-    from redemption.usage import verify_month_usage
+    from redemption.usage import verify_month_usage, verify_quarter_usage
 
-    return Section("monthly usage", "monthly limit counters agree with the redemptions",
-                   [f"monthly usage: {problem}" for problem in verify_month_usage()])
+    return Section("monthly usage", "monthly limit and quarter counters agree with the redemptions",
+                   [f"monthly usage: {problem}" for problem in verify_month_usage()]
+                   + [f"quarter usage: {problem}" for problem in verify_quarter_usage()])
 
 
 def check_day_minutes() -> Section:

@@ -93,6 +93,19 @@ AlreadyClaimed = _error(
 InvalidState = _error(
     "InvalidState", "invalid_state", 409, _l("This cannot be done in its current state.")
 )
+# The street office's rulebook (API.md "Points policy"): redemption gates, checked before stock.
+StoreClosedToday = _error(
+    "StoreClosedToday", "store_closed_today", 409, _l("Today is not an exchange day.")
+)
+StarRequired = _error(
+    "StarRequired", "star_required", 409, _l("A higher star level is needed before redeeming.")
+)
+QuarterLimitExceeded = _error(
+    "QuarterLimitExceeded",
+    "quarter_limit_exceeded",
+    409,
+    _l("This resident has reached this quarter's number of redemptions."),
+)
 RateLimited = _error("RateLimited", "rate_limited", 429, _l("Too many attempts; try again later."))
 
 

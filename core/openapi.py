@@ -14,6 +14,7 @@ ERROR_CODES = [
     "already_checked_out",
     "already_claimed", "invalid_state",  # community: a claim lost to another; a transition from the wrong state
     "record_changed",
+    "store_closed_today", "star_required", "quarter_limit_exceeded",
     # generic HTTP answers the server may also give
     "bad_request", "csrf_failed", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error",
@@ -109,8 +110,11 @@ def schemas() -> dict:
         "Activity": obj(["id", "team_id", "title", "date"], id=ID, team_id=ID, title=text(200),
                         date={"type": "string", "format": "date"}, difficulty=text(40), category=text(40, 0)),
         "NewHours": obj(["activity_id", "volunteer_id", "minutes"], activity_id=ID, volunteer_id=ID,
-                        minutes=integer(1, 1440), note=text(200, 0)),
+                        minutes=integer(1, 1440), note=text(200, 0),
+                        honour={"type": "boolean", "description": "补录, admins only; earns points only if the "
+                                                                  "policy's honour_hours_earn_points"}),
         "HourRecord": obj(["id", "status", "points"], id=ID, points=integer(0), minutes=integer(1, 1440),
+                          honour={"type": "boolean"},
                           status={"type": "string", "enum": ["pending", "approved", "rejected", "reversed"]}),
         "Reason": obj(["reason"], reason=REASON),
         "HoursCorrection": obj(["minutes"], minutes=integer(1, 1440)),
@@ -123,14 +127,16 @@ def schemas() -> dict:
                              points={**integer(), "description": "± whole points, not 0"}, reason=REASON),
         "Adjustment": obj(["id", "user_id", "points"], id=ID, user_id=ID, points=integer(),
                           reason=REASON, balance_after=integer(0)),
-        "Account": obj(["user_id", "balance"], user_id=ID, balance=integer(0),
+        "Account": obj(["user_id", "balance", "service_minutes", "points_earned", "star"], user_id=ID,
+                       balance=integer(0), service_minutes=integer(0), points_earned=integer(),
+                       star={**integer(0), "description": "0 when no level of the policy is reached"},
                        next_expiry={**obj(["on", "points"], on={"type": "string", "format": "date"},
                                           points=integer(1)), "nullable": True,
                                     "description": "the soonest date some points expire, and how many; null: none"}),
         "Entry": obj(["id", "at", "points", "kind", "balance_after", "memo"], id=ID, at=TIME,
                      points={**integer(), "description": "+ credit, − debit"},
                      kind={"type": "string", "enum": ["hours_award", "commendation", "adjustment",
-                                                      "redemption", "reversal", "gift"]},
+                                                      "redemption", "reversal", "gift", "expiry", "deduction"]},
                      balance_after=integer(0), memo={"type": "string"}),
         "Resident": obj(["id", "name", "balance"], id=ID, name=text(100), balance=integer(0)),
         "NewStore": obj(["name"], name=text(100), community_id=OPT_ID, keeper_ids=IDS),
@@ -167,6 +173,7 @@ def schemas() -> dict:
             hash={"type": "string"}, prev_hash={"type": "string"}),
         **volunteering_schemas(),
         **community_schemas(),
+        **policy_schemas(),
         "AuditVerify": obj(["ok", "checked"], ok={"type": "boolean"}, checked=integer(0),
                            broken=obj(["id", "reason"], id=ID, reason={"type": "string"})),
         **household_schemas(),
@@ -259,6 +266,31 @@ def community_schemas() -> dict:
         "PartyAnnual": obj(["year", "items", "next"], year=integer(2000, 2100),
                            items={"type": "array", "items": ref("PartyMemberYear")},
                            next={"type": "string", "nullable": True}),
+    }
+
+
+def policy_schemas() -> dict:
+    """The street office's rulebook and deductions (API.md "Points policy")."""
+    level = obj(["star", "hours", "points_earned"], star=integer(1, 10), hours=integer(1, 100000),
+                points_earned=integer(0))
+    fields = dict(
+        expiry_months={**integer(1, 120), "nullable": True, "description": "null: points never expire"},
+        star_levels={"type": "array", "items": level, "minItems": 1, "maxItems": 10},
+        redeem_min_star=integer(0, 10),
+        redemptions_per_quarter={**integer(1, 1000), "nullable": True, "description": "null: no cap"},
+        exchange_days={"type": "array", "items": integer(1, 31), "minItems": 1, "maxItems": 31, "nullable": True,
+                       "description": "null: every day"},
+        honour_hours_earn_points={"type": "boolean"}, notice_days=integer(1, 60))
+    return {
+        "Policy": obj(["version", *fields], version=integer(0), **fields),
+        "PolicyChanges": {**obj(**fields), "description": "any subset of the policy's fields"},
+        "DeductionType": obj(["id", "code", "name", "points"], id=ID, code=text(40), name=text(60),
+                             points=integer(1, 10000), active={"type": "boolean"}),
+        "NewDeductionType": obj(["code", "name", "points"], code=text(40), name=text(60), points=integer(1, 10000)),
+        "NewDeduction": obj(["user_id", "type", "reason"], user_id=ID,
+                            type={**text(60), "description": "a deduction type code or name"}, reason=REASON),
+        "Deduction": obj(["id", "points_deducted", "balance_after"], id=ID, user_id=ID, type=text(60),
+                         points_deducted=integer(1), reason=REASON, balance_after=integer(0)),
     }
 
 
@@ -358,6 +390,16 @@ CALLS = [
      "NewCertificate", 201, "Certificate", ["400", "422"], set()),
     ("get", "/api/v1/certificates/{number}", "A registered certificate", "the person, admin, auditor", None,
      200, "Certificate", ["404"], set()),
+    ("get", "/api/v1/policy", "The points policy in force (defaults until an admin sets one)", "signed in", None,
+     200, "Policy", [], set()),
+    ("put", "/api/v1/policy", "Change any subset of the policy: a new, audited version", "admin", "PolicyChanges",
+     200, "Policy", ["400", "422"], set()),
+    ("get", "/api/v1/deduction-types", "Deduction types", "signed in", None, 200, list_of("DeductionType"),
+     ["422"], {"list"}),
+    ("post", "/api/v1/deduction-types", "Add a deduction type", "admin", "NewDeductionType", 201, "DeductionType",
+     ["400", "422"], set()),
+    ("post", "/api/v1/deductions", "Deduct a type's points (or the whole balance if less, never below zero)",
+     "admin", "NewDeduction", 201, "Deduction", ["400", "422", "409"], {"idem"}),
     ("get", "/api/v1/audit", "Audit events, newest first", "admin, auditor", None, 200, list_of("AuditEvent"),
      ["422"], {"list", "audit"}),
     ("get", "/api/v1/audit/verify", "Verify the audit hash chain", "admin, auditor", None, 200, "AuditVerify",

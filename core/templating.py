@@ -25,6 +25,7 @@ NAV = [
     ("households.households_list", _l("Households"), ("admin",)),
     ("setup.teams", _l("Teams"), ("admin",)),
     ("setup.rules", _l("Rules"), ("admin",)),
+    ("policy.settings", _l("Points policy"), ("admin", "auditor")),
     ("redemption.stores", _l("Stores"), ("admin", "store_keeper")),
     ("notices.nominations", _l("Nominations"), ("admin", "auditor")),
     ("notices.public", _l("Public notice"), None),

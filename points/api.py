@@ -18,11 +18,11 @@ from core.api import (
     require_roles,
     service_key,
 )
-from core.errors import NotFound, SelfLoggingForbidden
+from core.errors import Forbidden, NotFound, SelfLoggingForbidden
 from core.timeutil import to_iso
 from core.validate import Checker
 from extensions import db
-from points import activities, hours, ledger, lots
+from points import activities, hours, ledger, lots, stars
 from points.entries import account_id_of, entries_stmt, render_entry
 from points.ledger_models import Transfer
 from points.me import signed_in_summary
@@ -73,7 +73,7 @@ def render_record(record: HourRecord) -> dict:
         "points": record.points, "points_per_hour": record.points_per_hour,
         "multiplier": format_multiplier(record.multiplier), "rule_version": record.rule_version,
         "status": record.status, "reason": record.reason, "logged_at": to_iso(record.logged_at),
-        "decided_at": to_iso(record.decided_at),
+        "decided_at": to_iso(record.decided_at), "honour": bool(record.honour),
     }
 
 
@@ -116,6 +116,9 @@ def log_hours():
     volunteer_id = c.id("volunteer_id")
     minutes = c.integer("minutes", min_value=1, max_value=1440)
     note = c.text("note", required=False, min_length=0, max_length=200) or ""
+    honour = c.boolean("honour")  # 补录: admins only (a lead is refused with 403, before any 422)
+    if honour and not actor.has_role("admin"):
+        raise Forbidden(gettext("Only an admin may record honour hours (补录)."))
     if activity_id is not None and activity_id <= MAX_DB_ID:
         activity = db.session.get(Activity, activity_id)
         if activity is not None:
@@ -126,7 +129,7 @@ def log_hours():
         if value is not None and value > MAX_DB_ID:
             c.fail(name, gettext("Not found."))
     c.done()
-    record = hours.log_hours(activity_id, volunteer_id, minutes, actor, note=note)
+    record = hours.log_hours(activity_id, volunteer_id, minutes, actor, note=note, honour=honour)
     return created(render_record(record))
 
 
@@ -174,8 +177,9 @@ def _visible_person(user_id: int) -> User:
 @bp.get("/accounts/<int:user_id>")
 def account(user_id: int):
     user = _visible_person(user_id)
+    minutes, earned, star = stars.person_star(user.id)  # kept rows, never a scan or the balance
     return jsonify({"user_id": user.id, "balance": ledger.user_balance(user.id),
-                    "service_minutes": hours.total_service_minutes(user.id),
+                    "service_minutes": minutes, "points_earned": earned, "star": star,
                     "next_expiry": lots.next_expiry(user.id)})
 
 

@@ -16,6 +16,7 @@ KIND_LABELS = {
     "reversal": _l("Reversal"),
     "gift": _l("Gift"),
     "expiry": _l("Points expired"),
+    "deduction": _l("Deduction"),
 }
 
 

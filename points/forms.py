@@ -38,6 +38,15 @@ class LogOneForm(FlaskForm):
     volunteer_id = SelectField(_l("Volunteer"), coerce=strict_int, validators=[InputRequired()])
     minutes = StrictIntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    honour = BooleanField(_l("Honour hours (补录): service recorded after the fact; admins only"))
+
+
+def log_one_form(is_admin: bool) -> LogOneForm:
+    """The honour-hours box is there for admins only (a lead cannot record 补录)."""
+    form = LogOneForm()
+    if not is_admin:
+        del form.honour
+    return form
 
 
 class RosterForm(FlaskForm):

@@ -21,7 +21,7 @@ from extensions import db
 from notifications.services import notify_many
 from points import ledger, stats
 from points.hours_decide import OWN_APPROVAL, Decision, approval_hash, approve_hours
-from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.hours_log import MAX_DB_ID, RECORDS, memo_title, record_snapshot
 from points.ledger_models import ISSUER_ACCOUNT_ID
 from points.models import Activity, HourRecord
 
@@ -65,7 +65,7 @@ def _plan_chunk(ids: list[int], actor, outcome: BulkOutcome, seen: dict[int, int
         else:
             before = record_snapshot(record)
             plans.append(Decision(record.id, record.volunteer_id, record.activity_id, record.service_date,
-                                  record.minutes, record.points, None, title, actor_id, at,
+                                  record.minutes, record.points, None, memo_title(record, title), actor_id, at,
                                   f"hours:{record.id}", before, {**before, "status": "approved"}))
     db.session.rollback()  # end the read before the write begins
     return sorted(plans, key=lambda d: (d.volunteer_id, d.record_id))  # a fixed lock order for accounts

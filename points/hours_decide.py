@@ -29,7 +29,7 @@ from core.timeutil import utcnow
 from extensions import db
 from notifications.services import notify
 from points import day_minutes, ledger, stats
-from points.hours_log import MAX_DB_ID, RECORDS, record_snapshot
+from points.hours_log import MAX_DB_ID, RECORDS, memo_title, record_snapshot
 from points.models import HourRecord
 
 OWN_APPROVAL = _l("Nobody may approve their own hours; another admin must do it.")
@@ -91,7 +91,7 @@ def clean_reason(reason) -> str:
 def decision_for(record: HourRecord, actor, key: str, title: str, **changes) -> Decision:
     before = record_snapshot(record)
     return Decision(record.id, record.volunteer_id, record.activity_id, record.service_date, record.minutes,
-                    record.points, record.transfer_id, title, actor_id_of(actor), utcnow(), key,
+                    record.points, record.transfer_id, memo_title(record, title), actor_id_of(actor), utcnow(), key,
                     before, {**before, **changes})
 
 

@@ -33,6 +33,7 @@ from points.activities import authorise_any_lead, authorise_team, current_rule
 from points.guard_models import MINUTES_PER_DAY
 from points.models import Activity, HourRecord, TeamMember
 from points.rules import compute_points
+from policy.current import current_policy
 
 LIVE = day_minutes.LIVE
 MAX_DB_ID = 2**31 - 1
@@ -69,12 +70,20 @@ def reason_of(error: DomainError) -> str:
     return str(error.message)
 
 
+HONOUR_MEMO = "[补录]"  # on the ledger entry of honour hours (stored text, so one fixed mark)
+
+
+def memo_title(record, title: str) -> str:
+    """The memo of an approval's entry: honour hours (补录) flagged as such."""
+    return f"{HONOUR_MEMO} {title}" if getattr(record, "honour", False) else title
+
+
 def record_snapshot(values) -> dict:
     """The audited view of a record (a row mapping or an HourRecord)."""
     get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
     return {name: get(name) for name in (
         "activity_id", "volunteer_id", "minutes", "service_date", "points", "points_per_hour",
-        "multiplier", "rule_version", "status", "reason")}
+        "multiplier", "rule_version", "status", "reason", "honour")}
 
 
 def authorise(activity_id, actor) -> Activity | None:
@@ -160,15 +169,20 @@ def check_rows(activity: Activity | None, rows: list[Row], actor):
     return good, problems
 
 
-def plan_log(activity: Activity, rows: list[Row], actor) -> LogPlan:
-    """Points computed now with the rule in force; the rate, multiplier and version kept on each record."""
+def plan_log(activity: Activity, rows: list[Row], actor, honour: bool = False) -> LogPlan:
+    """Points computed now with the rule in force; the rate, multiplier and version kept on each record.
+
+    Honour hours (补录, admins only) earn points only if the policy says so; else the record carries 0.
+    """
     rule = current_rule()
     multiplier: Decimal = activity.difficulty.multiplier
+    earns = not honour or current_policy().honour_hours_earn_points
     logged_at = utcnow()
     ordered = tuple(sorted(rows, key=lambda r: r.volunteer_id))
     values = tuple({
         "activity_id": activity.id, "volunteer_id": row.volunteer_id, "minutes": row.minutes,
-        "service_date": activity.date, "points": compute_points(row.minutes, rule.points_per_hour, multiplier),
+        "service_date": activity.date,
+        "points": compute_points(row.minutes, rule.points_per_hour, multiplier) if earns else 0, "honour": honour,
         "points_per_hour": rule.points_per_hour, "multiplier": multiplier, "rule_version": rule.id,
         "status": "pending", "note": (row.note or "").strip(), "logged_by_id": actor.id,
         "logged_at": logged_at, "reason": None,
@@ -211,8 +225,11 @@ def load_records(ids: list[int]) -> list[HourRecord]:
     return [found[i] for i in ids]
 
 
-def log_hours(activity_id: int, volunteer_id: int, minutes: int, actor, note: str = "") -> HourRecord:
-    """Log one volunteer's minutes on an activity, pending approval."""
+def log_hours(activity_id: int, volunteer_id: int, minutes: int, actor, note: str = "",
+              honour: bool = False) -> HourRecord:
+    """Log one volunteer's minutes on an activity, pending approval; honour=True (admins only) for 补录."""
+    if honour and (actor is None or not actor.has_role("admin")):
+        raise Forbidden(gettext("Only an admin may record honour hours (补录)."))
     activity = authorise(activity_id, actor)
     if volunteer_id == actor.id:
         raise SelfLoggingForbidden()
@@ -227,7 +244,7 @@ def log_hours(activity_id: int, volunteer_id: int, minutes: int, actor, note: st
             raise problem
     if fields:
         raise ValidationFailed(fields)
-    plan = plan_log(activity, good, actor)
+    plan = plan_log(activity, good, actor, honour=honour)
 
     def work() -> list[int]:
         ids, late = write_log(plan)

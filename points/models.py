@@ -144,6 +144,9 @@ class HourRecord(db.Model):
     reversal_transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     # Set when the lead who logged it withdrew it while pending (status then 'rejected': the slot is free).
     withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # 补录: service recorded after the fact by an admin; counts toward hours and stars, and earns
+    # points only if the policy says so (its points are fixed when logged, like any record's).
+    honour: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])

@@ -17,9 +17,9 @@ from accounts.models import User
 from core.timeutil import shanghai_date
 from extensions import db
 from points import ledger
-from points.ledger_models import ISSUER_ACCOUNT_ID
+from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Activity, HourRecord
-from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, VolunteerStat
+from points.stats_models import ALL_TIME, EarnedStat, HoursPresence, HoursStat, LedgerStat, VolunteerStat
 
 DIMS = ("total", "team", "category", "community", "grid")
 SLOTS = 16  # rows per month and kind in stats_ledger, spread by transfer id (see LedgerStat)
@@ -166,9 +166,34 @@ def ledger_posted(pairs: list, at: datetime) -> None:
          "amount": amount, "transfers": transfers}
         for (kind, reverses_kind, flow, slot), (amount, transfers) in sorted(rows.items())],
         ["month", "kind", "reverses_kind", "flow", "slot"])
+    _count_earned(pairs)
+
+
+EARN_KINDS = ("hours_award", "commendation", "adjustment")  # credited from the issuer: points earned
+
+
+def _count_earned(pairs: list) -> None:
+    """Points earned go up with an earning credit from the issuer and down with its reversal (one upsert)."""
+    earned: dict[int, int] = defaultdict(int)
+    for posting, _transfer_id in pairs:
+        if posting.debit_account_id == ISSUER_ACCOUNT_ID and posting.kind in EARN_KINDS:
+            earned[posting.credit_account_id] += posting.amount
+        elif (posting.kind == "reversal" and posting.credit_account_id == ISSUER_ACCOUNT_ID
+              and getattr(posting, "reverses_kind", None) in EARN_KINDS):
+            earned[posting.debit_account_id] -= posting.amount
+    if earned:
+        _add_on_conflict(EarnedStat.__table__, [{"account_id": account_id, "points": amount}
+                                                for account_id, amount in sorted(earned.items())], ["account_id"])
 
 
 ledger.register_batch_posting_hook(ledger_posted)
+
+
+def points_earned(user_id: int) -> int:
+    """A person's points earned of all time, read from one kept row (never the balance)."""
+    return int(db.session.execute(sa.select(EarnedStat.points).join(
+        Account, Account.id == EarnedStat.account_id).where(
+        Account.user_id == user_id)).scalar() or 0)
 
 
 def service_minutes(volunteer_id: int) -> int:

@@ -93,3 +93,13 @@ class ResidentCount(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     residents: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class EarnedStat(db.Model):
+    """Points a resident account has earned: credited from the issuer by hours, commendations and
+    positive adjustments, minus their reversals. Kept by the posting hook; star levels read it."""
+
+    __tablename__ = "stats_earned"
+
+    account_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    points: Mapped[int] = mapped_column(sa.BigInteger)

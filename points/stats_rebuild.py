@@ -10,7 +10,15 @@ from sqlalchemy.orm import aliased
 from accounts.models import User, UserRole
 from points.ledger_models import ISSUER_ACCOUNT_ID, Transfer
 from points.models import Activity, HourRecord
-from points.stats_models import ALL_TIME, HoursPresence, HoursStat, LedgerStat, ResidentCount, VolunteerStat
+from points.stats_models import (
+    ALL_TIME,
+    EarnedStat,
+    HoursPresence,
+    HoursStat,
+    LedgerStat,
+    ResidentCount,
+    VolunteerStat,
+)
 
 SLOTS = 16  # the same as points.stats.SLOTS (kept here so the migration needs no Flask app)
 PROBLEM_LIMIT = 100
@@ -80,7 +88,9 @@ def _residents_now():
 
 def rebuild_on(conn) -> None:
     """Empty the summaries and fill them again from the base tables."""
-    for table in (HoursPresence, HoursStat, VolunteerStat, LedgerStat, ResidentCount):
+    # Migration 0006 runs this before 0012 creates stats_earned.
+    earned = sa.inspect(conn).has_table(EarnedStat.__tablename__)
+    for table in (HoursPresence, HoursStat, VolunteerStat, LedgerStat, ResidentCount) + ((EarnedStat,) if earned else ()):
         conn.execute(sa.delete(table.__table__))
     conn.execute(ResidentCount.__table__.insert().from_select(["id", "residents"], sa.select(
         sa.literal(1), _residents_now())))
@@ -107,6 +117,22 @@ def rebuild_on(conn) -> None:
     ).where(HourRecord.status == "approved").group_by(HourRecord.volunteer_id)))
     conn.execute(LedgerStat.__table__.insert().from_select(
         ["month", "kind", "reverses_kind", "flow", "slot", "amount", "transfers"], _ledger_groups(conn, slots=True)))
+    if earned:
+        conn.execute(EarnedStat.__table__.insert().from_select(["account_id", "points"], _earned_groups()))
+
+
+EARN_KINDS = ("hours_award", "commendation", "adjustment")  # the same as points.stats.EARN_KINDS
+
+
+def _earned_groups() -> sa.Select:
+    """Per account: earning credits from the issuer minus the reversals of those credits."""
+    t, original = Transfer, aliased(Transfer)
+    credits = sa.select(t.credit_account_id.label("account_id"), t.amount.label("points")).where(
+        t.debit_account_id == ISSUER_ACCOUNT_ID, t.kind.in_(EARN_KINDS))
+    taken_back = sa.select(t.debit_account_id, -t.amount).join(original, original.id == t.reverses_id).where(
+        t.kind == "reversal", original.debit_account_id == ISSUER_ACCOUNT_ID, original.kind.in_(EARN_KINDS))
+    both = sa.union_all(credits, taken_back).subquery()
+    return sa.select(both.c.account_id, sa.func.sum(both.c.points)).group_by(both.c.account_id)
 
 
 def _ledger_groups(conn, *, slots: bool) -> sa.Select:
@@ -188,6 +214,10 @@ def verify_on(conn) -> list[str]:
         sa.select(s.month, s.kind, s.reverses_kind, s.flow, sa.func.sum(s.amount), sa.func.sum(s.transfers))
         .group_by(s.month, s.kind, s.reverses_kind, s.flow))}
     _compare("points by posting month", ledger_expected, ledger_kept, problems)
+
+    e = EarnedStat.__table__.c
+    _compare("points earned by account", {r[0]: (int(r[1]),) for r in conn.execute(_earned_groups())},
+             {r[0]: (int(r[1]),) for r in conn.execute(sa.select(e.account_id, e.points))}, problems)
 
     kept_residents = conn.execute(sa.select(ResidentCount.residents).where(ResidentCount.id == 1)).scalar()
     counted = conn.execute(sa.select(_residents_now())).scalar()

@@ -32,8 +32,9 @@ def team_members_with_hours(team_id: int) -> list[MemberHours]:
         .where(HourRecord.volunteer_id.in_(ids), HourRecord.status == "approved")
         .group_by(HourRecord.volunteer_id)
     ).all()) if ids else {}
-    rows = [MemberHours(m.id, m.name, m.username, m.is_lead, int(minutes.get(m.id, 0)),
-                        stars.star_for(int(minutes.get(m.id, 0)))) for m in members]
+    levels = stars.stars_of(ids, {k: int(v) for k, v in minutes.items()})
+    rows = [MemberHours(m.id, m.name, m.username, m.is_lead, int(minutes.get(m.id, 0)), levels.get(m.id, 0))
+            for m in members]
     return sorted(rows, key=lambda r: (-r.service_minutes, r.name))
 
 

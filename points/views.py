@@ -16,10 +16,19 @@ from core.errors import DomainError
 from core.timeutil import SHANGHAI
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
-from points import activities, approval_filters, approval_messages, hours, ledger, lots, stats
+from points import activities, approval_filters, approval_messages, hours, ledger, lots, stars, stats
 from points.approval_messages import bulk_messages
 from points.entries import entries_page, recent_entries
-from points.forms import ActivityForm, BulkForm, CsvForm, KeyForm, LogOneForm, ReasonForm, RosterForm
+from points.forms import (
+    ActivityForm,
+    BulkForm,
+    CsvForm,
+    KeyForm,
+    LogOneForm,
+    ReasonForm,
+    RosterForm,
+    log_one_form,
+)
 from points.models import Activity
 from points.roster_csv import RosterProblems
 from points.rules import format_hours
@@ -35,6 +44,17 @@ def _helpers() -> dict:
     return {"mult": format_multiplier, "hours_of": format_hours}
 
 
+@bp.app_template_global("person_star")
+def person_star(user_id: int) -> int:
+    """A person's star level for any page (the member card lives in accounts, which knows no points)."""
+    return stars.person_star(user_id)[2]
+
+
+@bp.app_template_global("star_name")
+def star_name(star: int) -> str:
+    return stars.star_level_name(star)
+
+
 def _key() -> str:
     return uuid.uuid4().hex
 
@@ -43,9 +63,11 @@ def _key() -> str:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
+    minutes, earned, star = stars.person_star(current_user.id)
     return render_template(
         "points/home.html", balance=ledger.user_balance(current_user.id),
-        service_hours=format_hours(stats.service_minutes(current_user.id)),
+        service_hours=format_hours(minutes), star=star, points_earned=earned, star_label=stars.star_level_name(star),
+        next_star=stars.next_level(minutes, earned),
         entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5),
         next_expiry=lots.next_expiry(current_user.id))
 
@@ -134,7 +156,7 @@ def _render_roster(activity: Activity, status: int = 200, *, one: LogOneForm | N
                    row_errors: dict | None = None, csv_problems=None, typed: dict | None = None):
     members = [m for m in activities.team_members(activity.team_id) if m.id != current_user.id]
     if one is None:
-        one = LogOneForm()
+        one = log_one_form(current_user.has_role("admin"))
     one.volunteer_id.choices = [SelectChoice(m.id, f"{m.name} ({m.username})") for m in members]
     return render_template(
         "points/roster.html", activity=activity, members=members, records=activities.activity_records(activity.id),
@@ -185,13 +207,13 @@ def log_roster(activity_id: int):
 @role_required("team_lead", "admin")
 def log_one(activity_id: int):
     activity = _activity_or_404(activity_id)
-    form = LogOneForm()
+    form = log_one_form(current_user.has_role("admin"))
     form.volunteer_id.choices = [SelectChoice(m.id, m.name) for m in activities.team_members(activity.team_id)]
     if not form.validate_on_submit():
         return _render_roster(activity, 422, one=form)
     try:
         hours.log_hours(activity.id, form.volunteer_id.data, form.minutes.data, current_user,
-                        note=form.note.data or "")
+                        note=form.note.data or "", honour=bool(getattr(form, "honour", None) and form.honour.data))
     except DomainError as error:
         if error.fields:
             _form_errors(form, error)

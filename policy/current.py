@@ -69,6 +69,20 @@ def load_policy() -> Policy:
     return Policy() if row is None else policy_from(json.loads(row.settings), row.id)
 
 
+def newest_version_columns() -> tuple:
+    """(id, settings) of the newest version as scalar subqueries, so a hot read (the counter's one
+    context query) can carry the policy along instead of a statement of its own; see prime()."""
+    newest = sa.select(PolicyVersion.id).order_by(PolicyVersion.id.desc()).limit(1)
+    return (newest.scalar_subquery(),
+            sa.select(PolicyVersion.settings).order_by(PolicyVersion.id.desc()).limit(1).scalar_subquery())
+
+
+def prime(version: int | None, settings: str | None) -> None:
+    """Cache, for this request, the policy read by newest_version_columns()."""
+    if has_app_context() and g.get("_jifen_policy") is None:
+        g._jifen_policy = Policy() if version is None else policy_from(json.loads(settings), version)
+
+
 def current_policy() -> Policy:
     """The policy in force, cached for the request (a change takes effect from the next request)."""
     if has_app_context():

@@ -159,3 +159,18 @@ class ItemMonthUsage(db.Model):
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), primary_key=True, index=True)
     month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM in Asia/Shanghai
     quantity: Mapped[int]
+
+
+class QuarterUsage(db.Model):
+    """How many completed redemptions a resident made in a Shanghai calendar quarter (YYYYQ, e.g. 20262).
+
+    Every redemption adds one with a conditional upsert (redemptions + 1 <= the policy's cap when
+    one is set) and a void takes it back, so the quarterly cap holds under concurrency.
+    """
+
+    __tablename__ = "redemption_quarter_usage"
+    __table_args__ = (sa.CheckConstraint("redemptions >= 0", name="redemptions_nonnegative"),)
+
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    redemptions: Mapped[int]

@@ -1,6 +1,7 @@
 """Redemptions: plan (validate, load, price; no lock) → write (conditional statements only) → answer.
 
-The write takes, in this order and nothing else: stock per item (UPDATE … WHERE stock >= q),
+The write takes, in this order and nothing else: the policy's gates (the quarter guard row,
+redemption.gates), stock per item (UPDATE … WHERE stock >= q),
 the monthly usage rows (an upsert that only adds while quantity + q <= the limit), the ledger
 (conditional debit, credit, transfer), the redemption row with its number, one multi-row
 insert each for lines and movements; the audit event is appended last by run_write. Items
@@ -22,12 +23,16 @@ from core.errors import (
     InsufficientPoints,
     MonthlyLimitExceeded,
     OutOfStock,
+    QuarterLimitExceeded,
+    StarRequired,
+    StoreClosedToday,
     ValidationFailed,
 )
 from core.timeutil import shanghai_date, shanghai_today, utcnow
 from extensions import db
 from notifications.services import notify
 from points import ledger
+from redemption import gates
 from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
 from redemption.requests import (
     MAX_LINES,
@@ -189,8 +194,8 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
 def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
     """Take stock, count monthly limits, debit the resident and record everything, all or nothing.
 
-    Refusals inside the write, in the API's order: OutOfStock, MonthlyLimitExceeded,
-    InsufficientPoints; raising rolls the whole attempt back. The same key with the same
+    Refusals inside the write, in the API's order: the policy's gates (StoreClosedToday,
+    StarRequired, QuarterLimitExceeded), OutOfStock, MonthlyLimitExceeded, InsufficientPoints; raising rolls the whole attempt back. The same key with the same
     request returns the first redemption unchanged.
     """
     plan = plan_redemption(req, keeper)
@@ -207,7 +212,8 @@ def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
 
     try:
         return run_write(work)
-    except (OutOfStock, MonthlyLimitExceeded, InsufficientPoints):
+    except (StoreClosedToday, StarRequired, QuarterLimitExceeded, OutOfStock, MonthlyLimitExceeded,
+            InsufficientPoints):
         # A twin with the same key may have committed while this one waited: then this is a retry
         # of a redemption that happened, and it answers like the first (the refusal rolled back).
         if (replay := _redemption_replay(plan.key, plan.body_hash)) is not None:
@@ -280,6 +286,7 @@ def _limit_refusal(line: ReceiptLine, limit: int, used: int) -> MonthlyLimitExce
 def write_redemption(plan: Plan) -> Receipt:
     """The write: statements only, the answer built from what they returned."""
     now = utcnow()
+    gates.enforce_gates(plan.resident_id, now)  # first: the quarter row, then items, then accounts (as voids)
     stock_after, redemption_id = _take_stock(plan)
     _count_monthly(plan, usage_month(now))
     if plan.resident_account_id is None:  # never credited: nothing to spend

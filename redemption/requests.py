@@ -10,6 +10,7 @@ from accounts.proxies import open_proxy_name
 from core.errors import Forbidden, NotFound
 from core.timeutil import SHANGHAI, aware
 from extensions import db
+from policy.current import newest_version_columns, prime
 from redemption.models import Item, Store, StoreKeeper
 
 MAX_DB_INT = 2**31 - 1
@@ -92,7 +93,9 @@ def counter_context(store_id, resident_id, keeper_id: int) -> CounterContext:
         sa.select(User.card_code).where(User.id == resident_id).scalar_subquery(),
         sa.select(Account.id).where(Account.user_id == resident_id).scalar_subquery(),
         sa.select(Store.name).where(Store.id == store_id).scalar_subquery(),
+        *newest_version_columns(),  # the policy's gates, read here rather than in a statement of their own
     )).one()
+    prime(row[7], row[8])
     context = CounterContext(store_exists=row[0] is not None, store_active=bool(row[0]), store_account_id=row[1],
                              is_keeper=bool(row[2]), resident_active=None if row[3] is None else bool(row[3]),
                              resident_card=row[4], resident_account_id=row[5], store_name=row[6])

@@ -17,6 +17,7 @@ from extensions import db
 from notifications.services import notify
 from points import ledger
 from points.ledger_models import Transfer
+from redemption import gates
 from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, StockMovement
 from redemption.requests import clean_text, is_int, keeps_store, usage_month
 
@@ -52,7 +53,7 @@ def void_redemption(redemption_id: int, reason: str, actor, key: str | None = No
     actor_id = getattr(actor, "id", None)
     rid, transfer_id, resident_id = redemption.id, redemption.transfer_id, redemption.resident_id
     number, total = redemption.number, redemption.total_points
-    month = usage_month(redemption.created_at)
+    month, created_at = usage_month(redemption.created_at), redemption.created_at
     lines = db.session.execute(
         sa.select(RedemptionLine.item_id, RedemptionLine.quantity)
         .where(RedemptionLine.redemption_id == rid).order_by(RedemptionLine.item_id)
@@ -68,6 +69,7 @@ def void_redemption(redemption_id: int, reason: str, actor, key: str | None = No
         if claimed != 1:
             current = db.session.get(Redemption, rid)
             return _void_replay(current, key, reason) if explicit else _raise_already_voided()
+        gates.give_back(resident_id, created_at)  # before items: the redemption's lock order
         movements = []
         for item_id, quantity in lines:  # item-id order, as redemptions take them
             stock_after = db.session.execute(

@@ -100,7 +100,8 @@ def hours_csv():
     volunteer = sa.orm.aliased(User)
     stmt = (sa.select(HourRecord.id, HourRecord.service_date, volunteer.username, volunteer.name, Team.name,
                       Activity.title, HourRecord.minutes, HourRecord.points_per_hour, HourRecord.multiplier,
-                      HourRecord.points, HourRecord.rule_version, HourRecord.status, HourRecord.reason)
+                      HourRecord.points, HourRecord.rule_version, HourRecord.status, HourRecord.reason,
+                      HourRecord.honour)
             .join(volunteer, volunteer.id == HourRecord.volunteer_id)
             .join(Activity, Activity.id == HourRecord.activity_id).join(Team, Team.id == Activity.team_id)
             .order_by(HourRecord.id))
@@ -115,9 +116,12 @@ def hours_csv():
     if until:
         stmt = stmt.where(HourRecord.service_date <= until)
     header = [_("Record"), _("Service date"), _("Username"), _("Name"), _("Team"), _("Activity"), _("Minutes"),
-              _("Points per hour"), _("Multiplier"), _("Points"), _("Rule version"), _("Status"), _("Reason")]
+              _("Points per hour"), _("Multiplier"), _("Points"), _("Rule version"), _("Status"), _("Reason"),
+              _("Honour hours (补录)")]
+    honour = _("Honour hours (补录)")
     return csv_response(_("hour-records.csv"), header,
-                        ([*r[:8], str(r[8]), *r[9:12], r[12] or ""] for r in _stream(stmt, HourRecord.id)))
+                        ([*r[:8], str(r[8]), *r[9:12], r[12] or "", honour if r[13] else ""]
+                         for r in _stream(stmt, HourRecord.id)))
 
 
 @bp.get("/redemption-lines.csv")

@@ -54,5 +54,5 @@ def person_summary(user_id: int) -> PersonSummary | None:
         .options(joinedload(Redemption.store)).order_by(Redemption.id.desc()).limit(RECENT)
     ).scalars().all()
     return PersonSummary(user=user, balance=balance_of(user_id), service_minutes=minutes,
-                         star=stars.star_for(minutes), entries=recent_entries(user_id, RECENT),
+                         star=stars.star_for(minutes, stats.points_earned(user_id)), entries=recent_entries(user_id, RECENT),
                          hours=list(hours), redemptions=list(redemptions))

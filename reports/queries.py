@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from accounts.models import Community, Grid, User
 from core.privacy import mask_name
 from extensions import db
+from points import stars
 from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Team
 from points.stats import month_key
@@ -198,6 +199,7 @@ class HonourEntry:
     masked_name: str
     community: str
     hours: Decimal
+    star: int = 0  # the person's all-time star level (policy levels), not this period's
 
 
 def honour_roll_stmt(period: int, limit: int) -> sa.Select:
@@ -216,5 +218,6 @@ def honour_roll_stmt(period: int, limit: int) -> sa.Select:
 def honour_roll(start: date | None, end: date | None, limit: int = 10) -> list[HonourEntry]:
     """Top volunteers by approved hours; opted-out and inactive people left out; names masked."""
     rows = db.session.execute(honour_roll_stmt(summary_period(start, end), limit)).all()
-    return [HonourEntry(rank, mask_name(name), community or "", hours(m))
-            for rank, (_, name, community, m) in enumerate(rows, start=1)]
+    levels = stars.stars_of([row[0] for row in rows])
+    return [HonourEntry(rank, mask_name(name), community or "", hours(m), levels.get(user_id, 0))
+            for rank, (user_id, name, community, m) in enumerate(rows, start=1)]

@@ -45,12 +45,17 @@ API_CALLS += [  # API.md "Community"
     ("get", "/api/v1/party-members/annual"),
 ]
 API_CALLS += [("post", "/api/v1/hours/{id}/withdraw"), ("patch", "/api/v1/hours/{id}")]  # a lead's amendments
+API_CALLS += [  # API.md "Points policy" (the policy branch)
+    ("get", "/api/v1/policy"), ("put", "/api/v1/policy"), ("get", "/api/v1/deduction-types"),
+    ("post", "/api/v1/deduction-types"), ("post", "/api/v1/deductions"),
+]
 MOVES_POINTS_OR_STOCK = [
     ("post", "/api/v1/hours/{id}/approve"), ("post", "/api/v1/hours/{id}/reverse"),
     ("post", "/api/v1/commendations"), ("post", "/api/v1/adjustments"), ("post", "/api/v1/items"),
     ("post", "/api/v1/items/{id}/stock"), ("post", "/api/v1/redemptions"),
     ("post", "/api/v1/redemptions/{id}/void"),
     ("post", "/api/v1/wishes/{id}/confirm"),  # with a commendation type it credits the claimer
+    ("post", "/api/v1/deductions"),
 ]
 MOVES_POINTS_OR_STOCK += [("post", "/api/v1/gifts")]
 ERROR_CODES = {

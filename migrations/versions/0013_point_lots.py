@@ -4,13 +4,13 @@ Every resident account with a positive balance gets one opening lot that never e
 was credited before keeps no expiry); lot_start remembers the newest transfer before lots.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from core.privacy import mask_name
 from core.validate import parse_int
 from extensions import db
 from points import ledger
-from redemption import services
+from redemption import gates, services
 from redemption.forms import MAX_QUANTITY, CardForm, RedeemForm, StorePickForm
 from redemption.models import Item, Store
 from redemption.views.blueprint import bp, form_key, my_store_ids, parse_id, stores_by_id
@@ -78,7 +78,10 @@ def _render(store: Store | None, *, ids: list[int], resident: User | None = None
         items = _store_items(store.id)
         allowance = services.monthly_allowance(resident.id, [i.id for i in items]) if items else {}
         balance = ledger.user_balance(resident.id)
-        rows = _basket_rows(items, allowance, quantities or {})
+        # The policy's gates, shown before a basket is built; a refused resident gets no basket.
+        gate = gates.counter_gate(resident.id)
+        context.update(gate=gate, quarter_note=None if gate else gates.quarter_note(resident.id))
+        rows = [] if gate else _basket_rows(items, allowance, quantities or {})
         redeem_form = RedeemForm(formdata=None, resident_id=str(resident.id), store_id=str(store.id))
         context.update(rows=rows, balance=balance, redeem_form=redeem_form, basket_data={
             "balance": balance,
