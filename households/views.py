@@ -160,22 +160,39 @@ def household_page(household_id: int):
                            can_manage=current_user.has_role("admin"))
 
 
+def _by_username(act, done: str) -> None:
+    """An admin's form naming one person by username: act(person id or None), then say how it went."""
+    form = UsernameForm()
+    if not form.validate_on_submit():
+        flash(_("Type a username."), "danger")
+        return
+    ids, _unknown = _ids_for(form.username.data)
+    try:
+        act(ids[0] if ids else None)
+        flash(done, "success")
+    except DomainError as refused:
+        flash(_message(refused), "danger")
+
+
+def _refused_or_done(act, done: str) -> None:
+    """Run act(); an unknown object answers 404, another refusal is said on the page."""
+    try:
+        act()
+    except DomainError as refused:
+        if refused.status == 404:
+            abort(404)
+        flash(_message(refused), "danger")
+    else:
+        flash(done, "success")
+
+
 @bp.post("/households/<int:household_id>/members")
 @role_required("admin")
 def household_add(household_id: int):
     """Add a member by username (admin)."""
     if not household_id or services.household_detail(household_id) is None:
         abort(404)
-    form = UsernameForm()
-    if form.validate_on_submit():
-        ids, _unknown = _ids_for(form.username.data)
-        try:
-            services.add_member(household_id, ids[0] if ids else None, _me())
-            flash(_("Member added."), "success")
-        except DomainError as refused:
-            flash(_message(refused), "danger")
-    else:
-        flash(_("Type a username."), "danger")
+    _by_username(lambda person_id: services.add_member(household_id, person_id, _me()), _("Member added."))
     return redirect(url_for(".household_page", household_id=household_id), 303)
 
 
@@ -183,14 +200,7 @@ def household_add(household_id: int):
 @role_required("admin")
 def household_remove(household_id: int, user_id: int):
     """Take a member out (admin)."""
-    try:
-        services.remove_member(household_id, user_id, _me())
-    except DomainError as refused:
-        if refused.status == 404:
-            abort(404)
-        flash(_message(refused), "danger")
-    else:
-        flash(_("Member removed."), "success")
+    _refused_or_done(lambda: services.remove_member(household_id, user_id, _me()), _("Member removed."))
     return redirect(url_for(".household_page", household_id=household_id), 303)
 
 
@@ -213,16 +223,7 @@ def proxy_add(user_id: int):
     """Name a proxy by username (admin)."""
     if not user_id or db.session.get(User, user_id) is None:
         abort(404)
-    form = UsernameForm()
-    if form.validate_on_submit():
-        ids, _unknown = _ids_for(form.username.data)
-        try:
-            proxies.name_proxy(user_id, ids[0] if ids else None, _me())
-            flash(_("Proxy named."), "success")
-        except DomainError as refused:
-            flash(_message(refused), "danger")
-    else:
-        flash(_("Type a username."), "danger")
+    _by_username(lambda person_id: proxies.name_proxy(user_id, person_id, _me()), _("Proxy named."))
     return redirect(url_for(".proxies_page", user_id=user_id), 303)
 
 
@@ -230,12 +231,5 @@ def proxy_add(user_id: int):
 @role_required("admin")
 def proxy_end(user_id: int, proxy_id: int):
     """End a proxy relation (admin)."""
-    try:
-        proxies.end_proxy(user_id, proxy_id, _me())
-    except DomainError as refused:
-        if refused.status == 404:
-            abort(404)
-        flash(_message(refused), "danger")
-    else:
-        flash(_("The proxy was ended."), "success")
+    _refused_or_done(lambda: proxies.end_proxy(user_id, proxy_id, _me()), _("The proxy was ended."))
     return redirect(url_for(".proxies_page", user_id=user_id), 303)

@@ -3,53 +3,26 @@
 Real threads, each with its own app context, session and database connection (no mocks).
 """
 
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from core.errors import DomainError
 from extensions import db
 from tests.factories import make_user
 from tests.factories_accounts import make_community
 from tests.factories_community import make_need, make_unit, make_wish
+from tests.races import race
 
 CLAIMERS = 8
 
 
 def _race(database_url: str, claim) -> list[str]:
-    """Run claim(user_id) for each claimer at once; the outcomes, one per thread."""
-    workers_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
-                              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": CLAIMERS, "max_overflow": 0}
-                              if database_url.startswith("postgresql") else {}})
-    start = threading.Barrier(CLAIMERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Run claim(n) for each claimer at once; the outcomes, one per thread ("ok" or the refusal's code)."""
+    def attempt(n: int) -> str:
+        claim(n)
+        return "ok"
 
-    def run(n: int) -> None:
-        with workers_app.test_request_context():
-            start.wait()
-            try:
-                claim(n)
-                result = "ok"
-            except DomainError as refused:  # already_claimed, invalid_state: the database said no
-                result = refused.code
-            except Exception as error:  # anything else is a failure the assertion names
-                result = repr(error)
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(CLAIMERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with workers_app.app_context():
-        db.engine.dispose()
-    return outcomes
+    return race(database_url, attempt, CLAIMERS)
 
 
 @pytest.mark.slow

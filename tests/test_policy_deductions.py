@@ -1,13 +1,10 @@
 """Deductions: the type's points or the whole balance if less, never below zero, audited, on the history."""
 
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from audit.models import AuditEvent
-from core.errors import DomainError
 from extensions import db
 from notifications.models import Notification
 from points.deduction_models import Deduction
@@ -15,6 +12,7 @@ from points.ledger_models import Transfer
 from tests.factories import bearer, make_user, sign_in
 from tests.factories_points import balance, load_user
 from tests.factories_store import give_points
+from tests.races import race
 
 
 def post(client, app, admin, body, headers=None):
@@ -115,33 +113,12 @@ def test_concurrent_deductions_never_go_below_zero_and_take_exactly_the_balance(
     attempts, start_balance = 8, 45  # 8 × 10 asked for, 45 there: 4 full, one of 5, the rest refused
     admin, resident = make_user(app, "admin"), make_user(app)
     give_points(app, resident.id, start_balance)
-    workers_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
-                              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": attempts, "max_overflow": 0}
-                              if database_url.startswith("postgresql") else {}})
-    start = threading.Barrier(attempts)
-    outcomes, lock = [], threading.Lock()
-
-    def attempt(n: int) -> None:
+    def attempt(n: int) -> int:
         from points import deductions
 
-        with workers_app.test_request_context():
-            start.wait()
-            try:
-                result = deductions.deduct(resident.id, "no_show", "爽约", load_user(admin.id), f"race:{n}").points
-            except DomainError as refused:
-                result = refused.code
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
+        return deductions.deduct(resident.id, "no_show", "爽约", load_user(admin.id), f"race:{n}").points
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with workers_app.app_context():
-        db.engine.dispose()
+    outcomes = race(database_url, attempt, attempts)
     taken = [o for o in outcomes if isinstance(o, int)]
     assert sum(taken) == start_balance and sorted(taken) == [5, 10, 10, 10, 10]
     assert outcomes.count("insufficient_points") == attempts - len(taken)

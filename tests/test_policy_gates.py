@@ -1,12 +1,10 @@
 """Redemption gates, in API.md's order and before stock: exchange day, minimum star, quarterly cap."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from core.errors import DomainError
 from core.timeutil import shanghai_today
 from extensions import db
@@ -18,6 +16,7 @@ from tests.factories import bearer, make_user, sign_in
 from tests.factories_points import load_user
 from tests.factories_policy import in_chinese, policy, redeem, shop
 from tests.factories_store import snapshot
+from tests.races import race
 
 LAST_MINUTE_Q1 = datetime(2026, 3, 31, 15, 59, 30, tzinfo=UTC)  # 2026-03-31 23:59:30 in Shanghai
 FIRST_MINUTE_Q2 = datetime(2026, 3, 31, 16, 0, 0, tzinfo=UTC)  # 2026-04-01 00:00:00 in Shanghai
@@ -128,33 +127,12 @@ def test_concurrent_redemptions_never_pass_the_quarter_cap(app, database_url):
             db.session.add(StoreKeeper(store_id=s.store.id, user_id=k.id))
         db.session.commit()
     policy(app, s.admin, redemptions_per_quarter=cap)
-    workers_app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
-                              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": attempts, "max_overflow": 0}
-                              if database_url.startswith("postgresql") else {}})
-    start = threading.Barrier(attempts)
-    outcomes, lock = [], threading.Lock()
+    def attempt(n: int) -> str:
+        services.redeem(services.RedeemRequest(s.store.id, s.resident.id, (services.Line(s.item_id, 1),),
+                                               key=f"quarter-race:{n}"), load_user(keepers[n].id))
+        return "ok"
 
-    def attempt(n: int) -> None:
-        with workers_app.test_request_context():
-            start.wait()
-            try:
-                services.redeem(services.RedeemRequest(s.store.id, s.resident.id, (services.Line(s.item_id, 1),),
-                                                       key=f"quarter-race:{n}"), load_user(keepers[n].id))
-                result = "ok"
-            except DomainError as refused:
-                result = refused.code
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with workers_app.app_context():
-        db.engine.dispose()
+    outcomes = race(database_url, attempt, attempts)
     assert sorted(outcomes) == ["ok"] * cap + ["quarter_limit_exceeded"] * (attempts - cap)
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count(Redemption.id)).where(
