@@ -20,7 +20,7 @@ Callers run these functions inside core.db.run_write().
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -100,6 +100,12 @@ def find_replay(key: str, body_hash: str) -> Transfer | None:
 
 
 def _move(account_id: int, column, amount: int, *, conditional: bool) -> int | None:
+    row = _move_row(account_id, column, amount, conditional=conditional)
+    return None if row is None else row[0]
+
+
+def _move_row(account_id: int, column, amount: int, *, conditional: bool):
+    """The update of one account; (balance after, account kind), or None when the debit is refused."""
     stmt = sa.update(Account).where(Account.id == account_id)
     if conditional:
         # Exact under concurrency: the row is re-checked when the update takes its lock.
@@ -108,9 +114,9 @@ def _move(account_id: int, column, amount: int, *, conditional: bool) -> int | N
                    Account.credits_posted - Account.debits_posted >= amount)
         )
     stmt = stmt.values({column: getattr(Account, column) + amount}).returning(
-        Account.credits_posted - Account.debits_posted
+        Account.credits_posted - Account.debits_posted, Account.kind
     )
-    return db.session.execute(stmt.execution_options(synchronize_session=False)).scalar_one_or_none()
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).one_or_none()
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,10 @@ class Posting:
     source_id: int | None = None
     reverses_id: int | None = None
     reverses_kind: str | None = None  # the original's kind, for a reversal
+    # Filled in by post() from its account updates, so a hook needs no query to tell a resident's
+    # account from a store's (accounts never change kind).
+    debit_account_kind: str | None = None
+    credit_account_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,12 +208,12 @@ def post(p: Posting) -> Posted:
     moves = sorted(
         [(p.debit_account_id, "debits_posted", True), (p.credit_account_id, "credits_posted", False)]
     )
-    after = {}
+    after, kinds = {}, {}
     for account_id, column, conditional in moves:
-        balance = _move(account_id, column, p.amount, conditional=conditional)
-        if balance is None:
+        row = _move_row(account_id, column, p.amount, conditional=conditional)
+        if row is None:
             raise InsufficientPoints()
-        after[column] = balance
+        after[column], kinds[column] = row
     values = {
         "idempotency_key": p.key, "request_hash": p.body_hash,
         "debit_account_id": p.debit_account_id, "credit_account_id": p.credit_account_id,
@@ -216,7 +226,8 @@ def post(p: Posting) -> Posted:
     table = Transfer.__table__
     transfer_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
     posted = Posted(id=transfer_id, **{k: v for k, v in values.items() if k != "checksum"})
-    _run_hooks([(p, transfer_id)], values["created_at"])
+    known = replace(p, debit_account_kind=kinds["debits_posted"], credit_account_kind=kinds["credits_posted"])
+    _run_hooks([(known, transfer_id)], values["created_at"])
     return posted
 
 

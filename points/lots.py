@@ -140,8 +140,12 @@ def _drawn_by_date(transfer_id: int) -> list[tuple[date | None, int]]:
 
 def on_posted(posting, transfer_id: int, at: datetime) -> None:
     """The posting hook: keep the lots of the resident accounts this transfer touched."""
-    kinds = dict(db.session.execute(sa.select(Account.id, Account.kind).where(
-        Account.id.in_((posting.debit_account_id, posting.credit_account_id)))).all())
+    if posting.debit_account_kind and posting.credit_account_kind:  # post() read them already
+        kinds = {posting.debit_account_id: posting.debit_account_kind,
+                 posting.credit_account_id: posting.credit_account_kind}
+    else:
+        kinds = dict(db.session.execute(sa.select(Account.id, Account.kind).where(
+            Account.id.in_((posting.debit_account_id, posting.credit_account_id)))).all())
     debit_resident = kinds.get(posting.debit_account_id) == "resident"
     if debit_resident:
         draw({transfer_id: posting.amount})

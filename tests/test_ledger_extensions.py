@@ -1,5 +1,6 @@
 """Ledger extension points: transfer kinds as data, the posting hook, reversals naming their kind."""
 
+from dataclasses import replace
 from uuid import uuid4
 
 import pytest
@@ -93,7 +94,9 @@ def test_the_posting_hook_is_called_once_per_post_in_the_same_transaction(app, h
         posted = run_write(work)
     assert len(hook_calls) == 1
     called_posting, transfer_id, at = hook_calls[0]
-    assert called_posting == p and transfer_id == posted.id and at == posted.created_at
+    # The hook is told the posting with the two accounts' kinds filled in (read by the same updates).
+    assert called_posting == replace(p, debit_account_kind="issuer", credit_account_kind="resident")
+    assert transfer_id == posted.id and at == posted.created_at
 
 
 def test_a_refusing_hook_rolls_the_whole_posting_back(app):
