@@ -132,7 +132,7 @@ def test_the_settings_page_explains_the_defaults_in_chinese_and_saves_a_version(
     admin = make_user(app, "admin", name="王建国")
     sign_in(client, admin)
     page = client.get("/policy").get_data(as_text=True)
-    assert "积分规则" in page or "Points policy" in page
+    assert "积分政策" in page or "Points policy" in page
     assert "100, 300, 600, 1000, 1500" in page
     response = client.post("/policy", data={
         "expiry_months": "36", "star_hours": "100, 300, 600, 1000, 1500", "star_points": "",
