@@ -47,6 +47,42 @@ ACTION_LABELS = {
     "stock.moved": _l("Stock moved"),
     "redemption.created": _l("Redemption"),
     "redemption.voided": _l("Redemption voided"),
+    "auth.signed_out": _l("Signed out"),
+    "auth.token_revoked": _l("API token ended"),
+    "item.barcode_set": _l("Barcode set"),
+    "policy.changed": _l("Points policy changed"),
+    "deduction_type.created": _l("Deduction type added"),
+    "points.deducted": _l("Points deducted"),
+    "points.expired": _l("Points expired (run)"),
+    "points.carried_over": _l("Points carried over from paper"),
+    "nomination.created": _l("Nominated"),
+    "nomination.reviewed": _l("Nomination reviewed"),
+    "nomination.objected": _l("Objection to a nomination"),
+    "nomination.resolved": _l("Objection resolved"),
+    "nomination.granted": _l("Nomination granted after notice"),
+    "signup.created": _l("Signed up for an activity"),
+    "signup.cancelled": _l("Sign-up cancelled"),
+    "attendance.checked_in": _l("Checked in"),
+    "attendance.checked_out": _l("Checked out"),
+    "certificate.issued": _l("Service certificate issued"),
+    "wish.submitted": _l("Micro-wish posted"),
+    "wish.published": _l("Micro-wish published"),
+    "wish.claimed": _l("Micro-wish claimed"),
+    "wish.fulfilled": _l("Micro-wish fulfilled"),
+    "wish.confirmed": _l("Micro-wish confirmed"),
+    "need.created": _l("Need added to the list"),
+    "need.claimed": _l("Need claimed by a unit"),
+    "need.completed": _l("Need completed"),
+    "need.confirmed": _l("Need confirmed"),
+    "unit.created": _l("Co-building unit added"),
+    "unit.contacts_set": _l("Unit contacts changed"),
+    "suggestion.made": _l("Suggestion made"),
+    "household.created": _l("Household added"),
+    "household.member_added": _l("Household member added"),
+    "household.member_removed": _l("Household member removed"),
+    "gift.given": _l("Points given"),
+    "proxy.named": _l("Proxy named"),
+    "proxy.ended": _l("Proxy ended"),
 }
 # Where an event's subject has a page: subject_type → (endpoint, its id argument).
 SUBJECT_PAGES = {
@@ -55,7 +91,7 @@ SUBJECT_PAGES = {
     "items": ("redemption.item", "item_id"),
     "stores": ("redemption.store", "store_id"),
 }
-USER_KEYS = ("user_id", "volunteer_id", "resident_id", "proxy_id")
+USER_KEYS = ("user_id", "volunteer_id", "resident_id", "proxy_id", "wisher_id", "claimer_id", "to_user_id")
 
 
 def label(action: str) -> str:

@@ -19,6 +19,7 @@ API_CALLS = [
     ("get", "/api/v1/audit"), ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/users/{id}"), ("patch", "/api/v1/users/{id}"), ("delete", "/api/v1/tokens/current"),
 ]
+API_CALLS += [("get", "/api/v1/notifications"), ("post", "/api/v1/notifications/{id}/read")]  # API.md "People"
 API_CALLS += [  # households, gifts and proxies
     ("post", "/api/v1/households"), ("get", "/api/v1/households/{id}"), ("post", "/api/v1/households/{id}/members"),
     ("delete", "/api/v1/households/{id}/members/{user_id}"), ("post", "/api/v1/gifts"),
