@@ -11,7 +11,9 @@ from wtforms import SelectChoice
 
 from accounts import proxies
 from accounts.decorators import role_required
+from accounts.forms import CareModeForm
 from accounts.models import User
+from accounts.preferences import set_care_mode
 from core.errors import DomainError, GiftNotAllowed
 from core.privacy import mask_name
 from core.validate import parse_page
@@ -112,7 +114,22 @@ def acting_for(user_id: int):
     person = db.session.get(User, user_id)
     pagination, entries = entries_page(user_id, max(parse_page(request.args.get("page")), 1))
     return render_template("households/acting_for.html", person=person, entries=entries, page=pagination,
-                           balance=ledger.user_balance(user_id))
+                           balance=ledger.user_balance(user_id), care_form=CareModeForm(formdata=None))
+
+
+@bp.post("/family/acting-for/<int:user_id>/care-mode")
+@login_required
+def acting_for_care_mode(user_id: int):
+    """A proxy switches large text (关怀模式) on or off for the resident they act for; audited as theirs."""
+    if not proxies.acts_for(current_user.id, user_id):
+        abort(404)
+    form = CareModeForm()
+    if not form.validate_on_submit() or form.on.data not in ("0", "1"):
+        abort(400)
+    set_care_mode(user_id, form.on.data == "1", _me())
+    flash(_("Large text is on for this person.") if form.on.data == "1" else _("Large text is off for this person."),
+          "success")
+    return redirect(url_for(".acting_for", user_id=user_id), 303)
 
 
 # ---------------------------------------------------------------- admin: households

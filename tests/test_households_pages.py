@@ -127,3 +127,24 @@ def test_a_proxy_is_refused_the_page_of_someone_they_do_not_act_for(app, client)
     assert client.get(f"/family/acting-for/{elder.id}").status_code == 200
     assert client.get(f"/family/acting-for/{other.id}").status_code == 404
     assert client.get("/family/acting-for/99999999999").status_code == 404
+
+
+def test_a_proxy_switches_large_text_on_for_the_elder_and_the_audit_names_the_proxy(app, client):
+    from accounts.models import User
+    from audit.models import AuditEvent
+
+    admin, elder, worker, other = make_user(app, "admin"), make_user(app), make_user(app), make_user(app)
+    make_proxy(app, elder.id, worker.id, admin)
+    sign_in(client, worker)
+    assert client.post(f"/family/acting-for/{other.id}/care-mode", data={"on": "1"}).status_code == 404
+    assert client.post(f"/family/acting-for/{elder.id}/care-mode", data={"on": "yes"}).status_code == 400
+    response = client.post(f"/family/acting-for/{elder.id}/care-mode", data={"on": "1"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(User, elder.id).care_mode is True
+        assert db.session.get(User, other.id).care_mode is False
+        event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "user.care_mode")
+                                   .order_by(AuditEvent.id.desc())).scalars().first()
+        assert event.actor_id == worker.id and event.subject_id == elder.id
+    page = client.get(f"/family/acting-for/{elder.id}").get_data(as_text=True)
+    assert 'id="proxy-care-mode"' in page and 'name="on" value="0"' in page  # the button now switches it off

@@ -11,6 +11,7 @@ EXPECT = {
     ("GET", "/family/gift"): (SIGNED_IN, ""),
     ("POST", "/family/gift"): (SIGNED_IN, ""),  # an empty form: 422, with a resident in need to give to
     ("GET", "/family/acting-for/<>"): ("L", "RKUD"),  # only the elder's proxy (the team lead here)
+    ("POST", "/family/acting-for/<>/care-mode"): ("L", "RKUD"),  # the proxy switches the elder's large text
     # --- households: its members, admin, auditor read; only admins change them
     ("GET", "/api/v1/households/<>"): ("UD", "RLK"),
     ("POST", "/api/v1/households/<>/members"): ("D", ""),
