@@ -60,6 +60,8 @@ def _add_on_conflict(table: sa.Table, rows: list[dict], keys: list[str], returni
     Sent as executemany, so the statement is compiled once and cached: with RETURNING SQLAlchemy
     turns it into multi-row upserts ("insertmanyvalues"), without it the driver's executemany.
     """
+    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        return _add_on_conflict_arrays(table, rows, keys, returning)
     stmt = _insert(table)
     added = [name for name in rows[0] if name not in keys]
     stmt = stmt.on_conflict_do_update(
@@ -69,6 +71,25 @@ def _add_on_conflict(table: sa.Table, rows: list[dict], keys: list[str], returni
     if len(rows) == 1:
         return db.session.execute(stmt, rows[0])
     return db.session.execute(stmt, rows)
+
+
+def _add_on_conflict_arrays(table: sa.Table, rows: list[dict], keys: list[str], returning: bool):
+    """PostgreSQL: the same upsert with one array per column (unnest). Its text does not change with
+    the number of rows, so psycopg parses it once, where a multi-row upsert of a new length is parsed
+    anew each time (40 % of a bulk approval). The callers sum rows by key first, so keys are distinct."""
+    dialect = db.session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    columns = list(rows[0])
+    added = [name for name in columns if name not in keys]
+    arrays = ", ".join(f"CAST(:c{i} AS {table.c[name].type.compile(dialect=dialect)}[])"
+                       for i, name in enumerate(columns))
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
+           f"SELECT * FROM unnest({arrays}) ON CONFLICT ({', '.join(quote(key) for key in keys)}) DO UPDATE SET "
+           + ", ".join(f"{quote(name)} = {quote(table.name)}.{quote(name)} + EXCLUDED.{quote(name)}"
+                       for name in added))
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(key) for key in keys) + ", records"
+    return db.session.execute(sa.text(sql), {f"c{i}": [row[name] for row in rows] for i, name in enumerate(columns)})
 
 
 def _chunks(items: list, size: int = ROWS_PER_STATEMENT):
