@@ -51,7 +51,7 @@ def nonzero_message() -> str:
     return gettext("A whole number from -%(max)s to %(max)s, not 0.", max=MAX_ADJUSTMENT)
 
 
-def _person(user_id, *, active_only: bool) -> User | None:
+def find_person(user_id, *, active_only: bool) -> User | None:
     if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= MAX_SAFE_INT:
         return None
     user = db.session.get(User, user_id)
@@ -60,12 +60,12 @@ def _person(user_id, *, active_only: bool) -> User | None:
     return user
 
 
-def _check_key(key) -> None:
+def check_key(key) -> None:
     if not isinstance(key, str) or not 1 <= len(key) <= 300:
         raise ValueError("an idempotency key of 1–300 characters is required")
 
 
-def _replayed(key: str, body_hash: str, model):
+def replayed_record(key: str, body_hash: str, model):
     """The record posted before under key (same request), None if the key is new."""
     transfer = ledger.find_replay(key, body_hash)
     if transfer is None:
@@ -84,7 +84,7 @@ def balance_after(record: Commendation | Adjustment) -> int:
     return transfer.debit_balance_after
 
 
-def _refuse_self(user_id, actor, message) -> None:
+def refuse_self(user_id, actor, message) -> None:
     """Separation of duties: nobody moves points to (or from) their own account."""
     if actor is not None and user_id == actor.id:
         raise Forbidden(message)
@@ -96,7 +96,7 @@ def _post_once(work, key: str, body_hash: str, model):
         return run_write(work)
     except IntegrityError:
         db.session.rollback()
-        again = _replayed(key, body_hash, model)
+        again = replayed_record(key, body_hash, model)
         if again is None:
             raise
         return again
@@ -135,10 +135,10 @@ def post_commendation(*, user_id: int, type_id: int, type_code: str, type_name: 
 def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str) -> Commendation:
     """Credit the type's points to the person from the issuing account, with a reason."""
     _require_admin(actor)
-    _refuse_self(user_id, actor, OWN_COMMENDATION)
-    _check_key(key)
+    refuse_self(user_id, actor, OWN_COMMENDATION)
+    check_key(key)
     errors = {}
-    if _person(user_id, active_only=True) is None:
+    if find_person(user_id, active_only=True) is None:
         errors["user_id"] = gettext("No such active person.")
     kind = commendation_type_by_ref(type_ref)
     if kind is None or not kind.active:
@@ -154,7 +154,7 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
         "op": "commendation", "user_id": user_id, "type_id": type_id, "reason": reason,
     })
     actor_id = getattr(actor, "id", None)
-    again = _replayed(key, body_hash, Commendation)
+    again = replayed_record(key, body_hash, Commendation)
     if again is not None:
         return again
 
@@ -169,10 +169,10 @@ def grant_commendation(user_id: int, type_ref: str, reason: str, actor, key: str
 def adjust_points(user_id: int, points: int, reason: str, actor, key: str) -> Adjustment:
     """A manual correction: credit (points > 0) or deduct (points < 0, never below zero)."""
     _require_admin(actor)
-    _refuse_self(user_id, actor, OWN_ADJUSTMENT)
-    _check_key(key)
+    refuse_self(user_id, actor, OWN_ADJUSTMENT)
+    check_key(key)
     errors = {}
-    if _person(user_id, active_only=False) is None:
+    if find_person(user_id, active_only=False) is None:
         errors["user_id"] = gettext("No such person.")
     if isinstance(points, bool) or not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
         errors["points"] = nonzero_message()
@@ -184,7 +184,7 @@ def adjust_points(user_id: int, points: int, reason: str, actor, key: str) -> Ad
     reason = reason.strip()
     body_hash = ledger.request_hash({"op": "adjustment", "user_id": user_id, "points": points, "reason": reason})
     actor_id = getattr(actor, "id", None)
-    again = _replayed(key, body_hash, Adjustment)
+    again = replayed_record(key, body_hash, Adjustment)
     if again is not None:
         return again
     values = {"user_id": user_id, "points": points, "reason": reason, "made_by_id": actor_id,

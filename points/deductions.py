@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from audit import service as audit
 from core.db import run_write
-from core.errors import Forbidden, IdempotencyConflict, InsufficientPoints, ValidationFailed
+from core.errors import Forbidden, InsufficientPoints, ValidationFailed
 from core.timeutil import utcnow
 from extensions import db
 from notifications.services import notify
 from points import ledger
-from points.awards import reason_problem
+from points.awards import check_key, find_person, reason_problem, refuse_self, replayed_record
 from points.deduction_models import Deduction, DeductionType
 from points.setup_services import _code_problem, _int_problem, _raise_if, _text_problem
 
@@ -80,15 +80,6 @@ def create_type(code, name, points, actor) -> DeductionType:
     return db.session.get(DeductionType, type_id)
 
 
-def _replayed(key: str, body_hash: str) -> Deduction | None:
-    transfer = ledger.find_replay(key, body_hash)
-    if transfer is None:
-        return None
-    if transfer.source_type != Deduction.__tablename__ or transfer.source_id is None:
-        raise IdempotencyConflict()
-    return db.session.get(Deduction, transfer.source_id)
-
-
 def balance_after(record: Deduction) -> int:
     from points.ledger_models import Transfer
 
@@ -97,16 +88,12 @@ def balance_after(record: Deduction) -> int:
 
 def deduct(user_id, type_ref, reason, actor, key: str) -> Deduction:
     """Take the type's points (or the whole balance if less) from the person, with a reason."""
-    from accounts.models import User
 
     _require_admin(actor)
-    if actor is not None and user_id == actor.id:
-        raise Forbidden(OWN_DEDUCTION)
-    if not isinstance(key, str) or not 1 <= len(key) <= 300:
-        raise ValueError("an idempotency key of 1–300 characters is required")
+    refuse_self(user_id, actor, OWN_DEDUCTION)
+    check_key(key)
     errors = {}
-    known = isinstance(user_id, int) and not isinstance(user_id, bool) and 1 <= user_id <= 2**31 - 1
-    if not known or db.session.get(User, user_id) is None:
+    if find_person(user_id, active_only=False) is None:
         errors["user_id"] = gettext("No such person.")
     kind = type_by_ref(type_ref)
     if kind is None or not kind.active:
@@ -119,7 +106,7 @@ def deduct(user_id, type_ref, reason, actor, key: str) -> Deduction:
     reason = reason.strip()
     type_id, type_code, type_name, points = kind.id, kind.code, kind.name, kind.points
     body_hash = ledger.request_hash({"op": "deduction", "user_id": user_id, "type_id": type_id, "reason": reason})
-    again = _replayed(key, body_hash)
+    again = replayed_record(key, body_hash, Deduction)
     if again is not None:
         return again
     table = Deduction.__table__
@@ -127,7 +114,7 @@ def deduct(user_id, type_ref, reason, actor, key: str) -> Deduction:
 
     def work() -> int:
         attempts.append(1)
-        if len(attempts) > 1 and (replay := _replayed(key, body_hash)) is not None:
+        if len(attempts) > 1 and (replay := replayed_record(key, body_hash, Deduction)) is not None:
             return replay.id  # a concurrent twin with the same key committed first
         balance = ledger.user_balance(user_id)
         amount = min(points, balance)
@@ -159,7 +146,7 @@ def deduct(user_id, type_ref, reason, actor, key: str) -> Deduction:
                 raise
         except IntegrityError:
             db.session.rollback()
-            replay = _replayed(key, body_hash)  # a twin with the same key won the race
+            replay = replayed_record(key, body_hash, Deduction)  # a twin with the same key won the race
             if replay is None:
                 raise
             return replay
