@@ -82,9 +82,9 @@ def session_count(app, model) -> int:
 
 
 def in_chinese(app, msgid: str, chinese: str, **params) -> str:
-    """What a Chinese page says for msgid: `chinese` once the catalogue has it (the merge folds
-    translations/pending/policy.json in), the English source until then on this branch."""
+    """What a Chinese page says for msgid: `chinese`, after checking the catalogue really says so."""
     from flask_babel import gettext
 
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        return chinese if gettext(msgid) != msgid else gettext(msgid, **params)
+        assert gettext(msgid, **params) == chinese, f"the Chinese catalogue says {gettext(msgid, **params)!r}"
+    return chinese
