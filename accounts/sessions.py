@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g
 from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import ApiToken, User, WebSession
 from audit import service as audit
@@ -75,16 +76,21 @@ def _idle_limit(user: User) -> timedelta | None:
     return None
 
 
+# Built once: the person, their roles (joined, not a second SELECT) and the session row's id and last-seen time.
+_SESSION_USER = (
+    sa.select(User, WebSession.id, WebSession.last_seen_at)
+    .join(WebSession, WebSession.user_id == User.id)
+    .where(WebSession.token_hash == sa.bindparam("token_hash"), WebSession.expires_at > sa.bindparam("now"))
+    .options(joinedload(User.role_rows))
+)
+
+
 def load_session_user(token: str) -> User | None:
-    """Flask-Login's user loader: the active user of a live session row, else None."""
+    """Flask-Login's user loader: the active user of a live session row, else None (one statement)."""
     if not token or len(token) > MAX_TOKEN_LENGTH or token.startswith("no-session"):
         return None
     now = utcnow()
-    found = db.session.execute(
-        sa.select(User, WebSession.id, WebSession.last_seen_at)
-        .join(WebSession, WebSession.user_id == User.id)
-        .where(WebSession.token_hash == token_hash(token), WebSession.expires_at > now)
-    ).first()
+    found = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token), "now": now}).unique().first()
     if found is None:
         return None
     user, session_id, last_seen = found
