@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.paging import Page, paged, with_total
 from core.timeutil import to_iso
 from extensions import db
 from points.ledger_models import Account, Transfer
@@ -23,6 +24,15 @@ KIND_LABELS = {
 def account_id_of(user_id: int) -> int | None:
     """The person's account id, or None before their first entry (reads only; opens nothing)."""
     return db.session.execute(sa.select(Account.id).where(Account.user_id == user_id)).scalar_one_or_none()
+
+
+_ACCOUNT_OF = sa.select(Account.id, (Account.credits_posted - Account.debits_posted).label("balance")).where(
+    Account.user_id == sa.bindparam("user_id"))
+
+
+def account_of(user_id: int):
+    """The person's account as a row (id, balance), or None before their first entry (one prebuilt statement)."""
+    return db.session.execute(_ACCOUNT_OF, {"user_id": user_id}).first()
 
 
 def entries_stmt(account_id: int):
@@ -51,13 +61,38 @@ def render_entry(transfer: Transfer, account_id: int) -> dict:
     }
 
 
-def recent_entries(user_id: int, limit: int = 10) -> list[dict]:
-    """The person's latest entries, newest first, with the moment kept for display."""
-    account_id = account_id_of(user_id)
+# Pages read entries as plain rows, built once: each transfer of the account, newest first, with the day the
+# service happened for those that came from an hour record (LEFT JOIN on its primary key, no second query).
+_ACCOUNT = sa.bindparam("account_id")
+_PAGE_ENTRIES = with_total(
+    sa.select(Transfer.id, Transfer.created_at, Transfer.amount, Transfer.kind, Transfer.credit_account_id,
+              Transfer.credit_balance_after, Transfer.debit_balance_after, Transfer.memo, Transfer.reverses_id,
+              Transfer.source_type, Transfer.source_id, HourRecord.service_date)
+    .outerjoin(HourRecord, sa.and_(Transfer.source_type == HourRecord.__tablename__,
+                                   HourRecord.id == Transfer.source_id))
+    .where(Transfer.id.in_(sa.union_all(sa.select(Transfer.id).where(Transfer.debit_account_id == _ACCOUNT),
+                                        sa.select(Transfer.id).where(Transfer.credit_account_id == _ACCOUNT))))
+    .order_by(Transfer.id.desc())
+)
+
+
+def recent_entries(user_id: int, limit: int = 10, account_id: int | None = None) -> list[dict]:
+    """The person's latest entries, newest first, with the moment kept for display (one statement).
+
+    account_id, when the caller already read it, spares looking it up.
+    """
+    account_id = account_id if account_id is not None else account_id_of(user_id)
     if account_id is None:
         return []
-    rows = db.session.execute(entries_stmt(account_id).order_by(Transfer.id.desc()).limit(limit)).scalars()
-    return with_service_dates([entry_for_page(t, account_id) for t in rows])
+    rows = db.session.execute(_PAGE_ENTRIES.limit(limit), {"account_id": account_id})
+    return [page_entry(row, account_id) for row in rows]
+
+
+def page_entry(row, account_id: int) -> dict:
+    """entry_for_page for a row of _PAGE_ENTRIES (its service date already joined)."""
+    entry = entry_for_page(row, account_id)
+    entry["service_date"] = row.service_date
+    return entry
 
 
 def entry_for_page(transfer: Transfer, account_id: int) -> dict:
@@ -71,19 +106,10 @@ def entry_for_page(transfer: Transfer, account_id: int) -> dict:
     return entry
 
 
-def entries_page(user_id: int, page: int, per_page: int = 20):
-    """A page of entries for the history page: (pagination, [entry dicts])."""
-    account_id = account_id_of(user_id)
-    stmt = entries_stmt(account_id if account_id is not None else -1).order_by(Transfer.id.desc())
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return pagination, with_service_dates([entry_for_page(t, account_id) for t in pagination.items])
-
-
-def with_service_dates(entries: list[dict]) -> list[dict]:
-    """Give entries that came from hour records the day the service happened (one query a page)."""
-    ids = {e["source_id"] for e in entries if e.get("source_type") == HourRecord.__tablename__}
-    days = dict(db.session.execute(
-        sa.select(HourRecord.id, HourRecord.service_date).where(HourRecord.id.in_(ids))).all()) if ids else {}
-    for e in entries:
-        e["service_date"] = days.get(e.get("source_id")) if e.get("source_type") == HourRecord.__tablename__ else None
-    return entries
+def entries_page(user_id: int, page: int, per_page: int = 20, account_id: int | None = None):
+    """A page of entries for the history page: (pagination, [entry dicts]); one statement with its count."""
+    account_id = account_id if account_id is not None else account_id_of(user_id)
+    if account_id is None:
+        return Page(items=[], page=1, per_page=per_page, total=0), []
+    pagination = paged(db.session, _PAGE_ENTRIES, page, per_page, {"account_id": account_id})
+    return pagination, [page_entry(row, account_id) for row in pagination.items]

@@ -16,9 +16,9 @@ from core.errors import DomainError
 from core.timeutil import SHANGHAI
 from core.validate import parse_id, parse_ids, parse_int, parse_page
 from extensions import db
-from points import activities, approval_filters, approval_messages, hours, ledger, lots, stars, stats
+from points import activities, approval_filters, approval_messages, hours, stars, stats
 from points.approval_messages import bulk_messages
-from points.entries import entries_page, recent_entries
+from points.entries import account_of, entries_page
 from points.forms import (
     ActivityForm,
     BulkForm,
@@ -29,6 +29,7 @@ from points.forms import (
     RosterForm,
     log_one_form,
 )
+from points.me import home_page
 from points.models import Activity
 from points.roster_csv import RosterProblems
 from points.rules import format_hours
@@ -63,21 +64,21 @@ def _key() -> str:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
-    minutes, earned, star = stars.person_star(current_user.id)
-    return render_template(
-        "points/home.html", balance=ledger.user_balance(current_user.id),
-        service_hours=format_hours(minutes), star=star, points_earned=earned, star_label=stars.star_level_name(star),
-        next_star=stars.next_level(minutes, earned),
-        entries=recent_entries(current_user.id, 10), records=activities.my_records(current_user.id, 5),
-        next_expiry=lots.next_expiry(current_user.id))
+    mine = home_page(current_user.id)
+    return render_template("points/home.html", service_hours=format_hours(mine["minutes"]), **mine)
 
 
 @bp.get("/history")
 @login_required
 def history():
-    pagination, entries = entries_page(current_user.id, parse_page(request.args.get("page")))
+    account = account_of(current_user.id)
+    if account is None:  # no entry yet: nothing to page through
+        pagination, entries = entries_page(current_user.id, 1)
+    else:
+        pagination, entries = entries_page(current_user.id, parse_page(request.args.get("page")),
+                                           account_id=account.id)
     return render_template("points/history.html", page=pagination, entries=entries,
-                           balance=ledger.user_balance(current_user.id))
+                           balance=account.balance if account is not None else 0)
 
 
 # Team leads ----------------------------------------------------------------------------
