@@ -1,5 +1,8 @@
 """Stores and their catalogue: opening a store, adding and changing items."""
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask_babel import gettext
 
@@ -7,9 +10,11 @@ from accounts.models import Community, User, UserRole
 from audit import service as audit
 from core.db import insert_ignore, run_write
 from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
+from core.paging import Page, paged, with_total
 from core.timeutil import shanghai_today
 from extensions import db
 from points import ledger
+from points.ledger_models import Account
 from redemption.models import Item, ItemMonthUsage, StockMovement, Store, StoreKeeper
 from redemption.requests import (
     MAX_MONTHLY_LIMIT,
@@ -216,34 +221,46 @@ def update_item(item_id: int, actor, *, name=UNCHANGED, category=UNCHANGED, pric
 
 
 # ---------------------------------------------------------------- reads for the catalogue page
+# Prebuilt Core statements (issue 6): the page is the stores with the resident's balance, then one page of
+# one store's items with what this month's limit leaves the resident and the count of the whole list.
 
 CATALOGUE_PAGE_SIZE = 24
 
+_RESIDENT = sa.bindparam("resident_id")
+_OPEN_STORES = (
+    sa.select(Store.id, Store.name,
+              sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == _RESIDENT)
+              .scalar_subquery().label("balance"))
+    .where(Store.active.is_(True)).order_by(Store.name, Store.id)
+)
+_USED = sa.func.coalesce(ItemMonthUsage.quantity, 0)
+_ITEMS = with_total(
+    sa.select(Item.id, Item.name, Item.category, Item.photo, Item.price, Item.stock, Item.monthly_limit,
+              _USED.label("used"))
+    .outerjoin(ItemMonthUsage, sa.and_(ItemMonthUsage.item_id == Item.id, ItemMonthUsage.resident_id == _RESIDENT,
+                                       ItemMonthUsage.month == sa.bindparam("month")))
+    .where(Item.store_id == sa.bindparam("store_id"), Item.active.is_(True))
+    .order_by(Item.category, Item.name, Item.id)
+)
+# "我能兑换的": one of it fits the balance now, it is in stock and the month's limit is not used up.
+_AFFORDABLE = _ITEMS.where(Item.price <= sa.bindparam("balance"), Item.stock > 0,
+                           sa.or_(Item.monthly_limit.is_(None), Item.monthly_limit > _USED))
 
-def open_stores() -> list[Store]:
-    """Active stores by name (a few hundred at most: the tabs of the catalogue)."""
-    return list(db.session.execute(sa.select(Store).where(Store.active.is_(True)).order_by(Store.name)).scalars())
+
+def open_stores(resident_id: int) -> tuple[list, int]:
+    """(active stores by name: rows of id and name, the resident's balance) in one statement."""
+    stores = db.session.execute(_OPEN_STORES, {"resident_id": resident_id}).all()
+    return stores, int(stores[0].balance or 0) if stores else ledger.user_balance(resident_id)
 
 
-def catalogue_items_stmt(store_id: int) -> sa.Select:
-    """One store's items on sale, by category and name (read along the store's items index)."""
-    return (sa.select(Item).where(Item.store_id == store_id, Item.active.is_(True))
-            .order_by(Item.category, Item.name, Item.id))
-
-
-def affordable_items_stmt(store_id: int, resident_id: int, balance: int) -> sa.Select:
-    """What the resident can take one of now: price within the balance, in stock, the month's limit not used up."""
-    used = sa.and_(ItemMonthUsage.item_id == Item.id, ItemMonthUsage.resident_id == resident_id,
-                   ItemMonthUsage.month == f"{shanghai_today():%Y-%m}")
-    return (catalogue_items_stmt(store_id).outerjoin(ItemMonthUsage, used)
-            .where(Item.price <= balance, Item.stock > 0,
-                   sa.or_(Item.monthly_limit.is_(None),
-                          Item.monthly_limit > sa.func.coalesce(ItemMonthUsage.quantity, 0))))
-
-
-def catalogue_page(store_id: int, page: int, per_page: int = CATALOGUE_PAGE_SIZE, *,
-                   affordable_for: tuple[int, int] | None = None):
-    """One page of one store's catalogue (Flask-SQLAlchemy pagination); affordable_for = (resident, balance)."""
-    stmt = catalogue_items_stmt(store_id) if affordable_for is None else affordable_items_stmt(
-        store_id, *affordable_for)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+def catalogue_page(store_id: int, page: int, resident_id: int, per_page: int = CATALOGUE_PAGE_SIZE, *,
+                   affordable_balance: int | None = None) -> Page:
+    """One page of one store's items on sale, by category and name, each with `used` (this month, by this
+    resident) and `left` (what the monthly limit leaves, None without a limit); only what the resident can
+    take one of now when affordable_balance is given."""
+    params = {"store_id": store_id, "resident_id": resident_id, "month": f"{shanghai_today():%Y-%m}",
+              "balance": affordable_balance}
+    found = paged(db.session, _ITEMS if affordable_balance is None else _AFFORDABLE, page, per_page, params)
+    items = [SimpleNamespace(**row._asdict(), left=None if row.monthly_limit is None
+                             else max(0, row.monthly_limit - row.used)) for row in found.items]
+    return replace(found, items=items)

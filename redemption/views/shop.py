@@ -6,9 +6,7 @@ from flask_login import current_user, login_required
 
 from core.validate import parse_page
 from extensions import db
-from points import ledger
 from redemption import catalogue as catalogue_reads
-from redemption import services
 from redemption.models import Item
 from redemption.photos import photo_path
 from redemption.views.blueprint import bp, parse_id
@@ -20,18 +18,15 @@ PHOTO_MAX_AGE = 365 * 24 * 3600
 @login_required
 def catalogue():
     """One store at a time, a page of its items with photo, price, stock and what the monthly limit leaves."""
-    stores = catalogue_reads.open_stores()
+    stores, balance = catalogue_reads.open_stores(current_user.id)
     chosen = parse_id(request.args.get("store"))
     shown = next((s for s in stores if s.id == chosen), stores[0] if stores else None)
-    page_number = parse_page(request.args.get("page"))
     affordable = request.args.get("affordable") == "1"  # "我能兑换的": anything else shows everything
-    balance = ledger.user_balance(current_user.id)
     page = catalogue_reads.catalogue_page(
-        shown.id, page_number, affordable_for=(current_user.id, balance) if affordable else None) if shown else None
-    items = list(page.items) if page else []
-    allowance = services.monthly_allowance(current_user.id, [i.id for i in items]) if items else {}
+        shown.id, parse_page(request.args.get("page")), current_user.id,
+        affordable_balance=balance if affordable else None) if shown else None
     return render_template(
-        "redemption/catalogue.html", stores=stores, shown=shown, items=items, page=page, allowance=allowance,
+        "redemption/catalogue.html", stores=stores, shown=shown, items=page.items if page else [], page=page,
         balance=balance, affordable=affordable,
     )
 
