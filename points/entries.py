@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from core.paging import Page, paged, with_total
 from core.timeutil import to_iso
 from extensions import db
+from notifications.models import Notification
 from points.ledger_models import Account, Transfer
 from points.models import HourRecord
 
@@ -26,13 +27,21 @@ def account_id_of(user_id: int) -> int | None:
     return db.session.execute(sa.select(Account.id).where(Account.user_id == user_id)).scalar_one_or_none()
 
 
-_ACCOUNT_OF = sa.select(Account.id, (Account.credits_posted - Account.debits_posted).label("balance")).where(
-    Account.user_id == sa.bindparam("user_id"))
+_OWNER = sa.bindparam("user_id")
+_ACCOUNT_OF = sa.select(
+    sa.select(Account.id).where(Account.user_id == _OWNER).scalar_subquery().label("id"),
+    sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == _OWNER)
+    .scalar_subquery().label("balance"),
+    sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == _OWNER,
+                                                               Notification.read_at.is_(None))
+    .scalar_subquery().label("unread"),
+)
 
 
 def account_of(user_id: int):
-    """The person's account as a row (id, balance), or None before their first entry (one prebuilt statement)."""
-    return db.session.execute(_ACCOUNT_OF, {"user_id": user_id}).first()
+    """One row (id, balance, unread): the person's account (id None before their first entry) and the
+    unread messages the page header shows, in one prebuilt statement."""
+    return db.session.execute(_ACCOUNT_OF, {"user_id": user_id}).one()
 
 
 def entries_stmt(account_id: int):

@@ -72,13 +72,13 @@ def home():
 @login_required
 def history():
     account = account_of(current_user.id)
-    if account is None:  # no entry yet: nothing to page through
+    if account.id is None:  # no entry yet: nothing to page through
         pagination, entries = entries_page(current_user.id, 1)
     else:
         pagination, entries = entries_page(current_user.id, parse_page(request.args.get("page")),
                                            account_id=account.id)
     return render_template("points/history.html", page=pagination, entries=entries,
-                           balance=account.balance if account is not None else 0)
+                           balance=int(account.balance or 0), unread=int(account.unread or 0))
 
 
 # Team leads ----------------------------------------------------------------------------

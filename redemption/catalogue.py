@@ -13,6 +13,7 @@ from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
 from core.paging import Page, paged, with_total
 from core.timeutil import shanghai_today
 from extensions import db
+from notifications.models import Notification
 from points import ledger
 from points.ledger_models import Account
 from redemption.models import Item, ItemMonthUsage, StockMovement, Store, StoreKeeper
@@ -230,7 +231,10 @@ _RESIDENT = sa.bindparam("resident_id")
 _OPEN_STORES = (
     sa.select(Store.id, Store.name,
               sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == _RESIDENT)
-              .scalar_subquery().label("balance"))
+              .scalar_subquery().label("balance"),
+              sa.select(sa.func.count()).select_from(Notification)
+              .where(Notification.user_id == _RESIDENT, Notification.read_at.is_(None))
+              .scalar_subquery().label("unread"))
     .where(Store.active.is_(True)).order_by(Store.name, Store.id)
 )
 _USED = sa.func.coalesce(ItemMonthUsage.quantity, 0)
@@ -247,10 +251,13 @@ _AFFORDABLE = _ITEMS.where(Item.price <= sa.bindparam("balance"), Item.stock > 0
                            sa.or_(Item.monthly_limit.is_(None), Item.monthly_limit > _USED))
 
 
-def open_stores(resident_id: int) -> tuple[list, int]:
-    """(active stores by name: rows of id and name, the resident's balance) in one statement."""
+def open_stores(resident_id: int) -> tuple[list, int, int | None]:
+    """(active stores by name: rows of id and name, the resident's balance, their unread messages) in one
+    statement; unread is None when no store is open (the page header then counts them itself)."""
     stores = db.session.execute(_OPEN_STORES, {"resident_id": resident_id}).all()
-    return stores, int(stores[0].balance or 0) if stores else ledger.user_balance(resident_id)
+    if not stores:
+        return stores, ledger.user_balance(resident_id), None
+    return stores, int(stores[0].balance or 0), int(stores[0].unread or 0)
 
 
 def catalogue_page(store_id: int, page: int, resident_id: int, per_page: int = CATALOGUE_PAGE_SIZE, *,

@@ -18,7 +18,7 @@ PHOTO_MAX_AGE = 365 * 24 * 3600
 @login_required
 def catalogue():
     """One store at a time, a page of its items with photo, price, stock and what the monthly limit leaves."""
-    stores, balance = catalogue_reads.open_stores(current_user.id)
+    stores, balance, unread = catalogue_reads.open_stores(current_user.id)
     chosen = parse_id(request.args.get("store"))
     shown = next((s for s in stores if s.id == chosen), stores[0] if stores else None)
     affordable = request.args.get("affordable") == "1"  # "我能兑换的": anything else shows everything
@@ -27,7 +27,7 @@ def catalogue():
         affordable_balance=balance if affordable else None) if shown else None
     return render_template(
         "redemption/catalogue.html", stores=stores, shown=shown, items=page.items if page else [], page=page,
-        balance=balance, affordable=affordable,
+        balance=balance, affordable=affordable, **({} if unread is None else {"unread": unread}),
     )
 
 
