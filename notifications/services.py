@@ -54,6 +54,13 @@ def install() -> None:
         session.info.pop(_PENDING_KEY, None)
 
 
+def unread_subquery(user_id) -> sa.ScalarSelect:
+    """The person's unread count as a scalar subquery (user_id a value or a bind parameter), for pages
+    that read it with their own figures in one statement."""
+    return (sa.select(sa.func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user_id: int) -> int:
     return db.session.execute(
         sa.select(sa.func.count()).select_from(Notification)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from core.paging import Page, paged, with_total
 from core.timeutil import to_iso
 from extensions import db
-from notifications.models import Notification
+from notifications.services import unread_subquery
 from points.ledger_models import Account, Transfer
 from points.models import HourRecord
 
@@ -32,9 +32,7 @@ _ACCOUNT_OF = sa.select(
     sa.select(Account.id).where(Account.user_id == _OWNER).scalar_subquery().label("id"),
     sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == _OWNER)
     .scalar_subquery().label("balance"),
-    sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == _OWNER,
-                                                               Notification.read_at.is_(None))
-    .scalar_subquery().label("unread"),
+    unread_subquery(_OWNER).label("unread"),
 )
 
 

@@ -19,7 +19,7 @@ from core.api import bearer_token_hash
 from core.errors import NotSignedIn
 from core.timeutil import utcnow
 from extensions import db
-from notifications.models import Notification
+from notifications.services import unread_subquery
 from points import stars
 from points.entries import recent_entries
 from points.ledger_models import Account
@@ -64,8 +64,7 @@ _FIGURES = sa.select(
         HoursPresence.period == ALL_TIME, HoursPresence.dim == "total", HoursPresence.group_id == 0,
         HoursPresence.category == "", HoursPresence.volunteer_id == _USER).scalar_subquery().label("minutes"),
     sa.select(EarnedStat.points).where(EarnedStat.account_id == _ACCOUNT_ID).scalar_subquery().label("earned"),
-    sa.select(sa.func.count()).select_from(Notification)
-    .where(Notification.user_id == _USER, Notification.read_at.is_(None)).scalar_subquery().label("unread"),
+    unread_subquery(_USER).label("unread"),
     _SOONEST.scalar_subquery().label("expires_on"),
     sa.select(sa.func.sum(PointLot.remaining)).where(_OPEN_LOT, PointLot.expires_on == _SOONEST.scalar_subquery())
     .scalar_subquery().label("expiring"),

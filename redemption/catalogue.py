@@ -13,7 +13,7 @@ from core.errors import Forbidden, IdempotencyConflict, ValidationFailed
 from core.paging import Page, paged, with_total
 from core.timeutil import shanghai_today
 from extensions import db
-from notifications.models import Notification
+from notifications.services import unread_subquery
 from points import ledger
 from points.ledger_models import Account
 from redemption.models import Item, ItemMonthUsage, StockMovement, Store, StoreKeeper
@@ -232,9 +232,7 @@ _OPEN_STORES = (
     sa.select(Store.id, Store.name,
               sa.select(Account.credits_posted - Account.debits_posted).where(Account.user_id == _RESIDENT)
               .scalar_subquery().label("balance"),
-              sa.select(sa.func.count()).select_from(Notification)
-              .where(Notification.user_id == _RESIDENT, Notification.read_at.is_(None))
-              .scalar_subquery().label("unread"))
+              unread_subquery(_RESIDENT).label("unread"))
     .where(Store.active.is_(True)).order_by(Store.name, Store.id)
 )
 _USED = sa.func.coalesce(ItemMonthUsage.quantity, 0)
