@@ -22,6 +22,8 @@ from core.errors import IdempotencyConflict
 from extensions import db
 
 T = TypeVar("T")
+# For a connection that runs one SELECT and nothing else (engine.connect().execution_options(**READ_ALONE)).
+READ_ALONE = {"jifen_read_alone": True}
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _begin_hooks: list[Callable[[], None]] = []
 _commit_hooks: list[Callable[[], None]] = []
@@ -63,6 +65,8 @@ def install_sqlite_pragmas(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get("jifen_read_alone"):
+            return  # one SELECT on its own: SQLite's autocommit makes it consistent, no BEGIN to pay
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 

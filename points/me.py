@@ -1,8 +1,9 @@
 """What the signed-in person reads of themself, in prebuilt Core statements: no ORM objects for reads this small.
 
-GET /api/v1/me in two statements, like the bare-Flask floor: the token check is the same as
-core.api.api_user's (unexpired token, active user); the roles come in their canonical order and
-the balance is 0 before a person's first entry.
+GET /api/v1/me in one statement (the bare-Flask floor runs two): the token check is the same as
+core.api.api_user's (unexpired token, active user), the roles come as one aggregated string and are
+put in their canonical order here, the balance is 0 before a person's first entry. It runs outside
+a transaction (core.db.READ_ALONE): a single SELECT is consistent by itself.
 
 The resident's home page in three: the figures (balance, service minutes, points earned, unread
 messages, the next expiry) as scalar subqueries of one SELECT, the latest entries with their service
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from accounts.models import ROLES, ApiToken, User, UserRole
 from core.api import bearer_token_hash
+from core.db import READ_ALONE
 from core.errors import NotSignedIn
 from core.timeutil import utcnow
 from extensions import db
@@ -27,25 +29,26 @@ from points.lots_models import PointLot
 from points.models import Activity, DifficultyLevel, HourRecord
 from points.stats_models import ALL_TIME, EarnedStat, HoursPresence
 
+_ROLE_LIST = (sa.select(sa.func.aggregate_strings(UserRole.role, ","))
+              .where(UserRole.user_id == User.id).scalar_subquery())
 _PERSON = (
     sa.select(User.id, User.username, User.name, User.card_code, User.community_id, User.active,
-              (Account.credits_posted - Account.debits_posted).label("balance"))
+              (Account.credits_posted - Account.debits_posted).label("balance"), _ROLE_LIST.label("roles"))
     .select_from(ApiToken)
     .join(User, User.id == ApiToken.user_id)
     .outerjoin(Account, Account.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.expires_at > sa.bindparam("now"))
 )
-_ROLES = sa.select(UserRole.role).where(UserRole.user_id == sa.bindparam("user_id"))
 
 
 def signed_in_summary() -> dict:
     """The bearer token's person as API.md's Me object; NotSignedIn for a missing, expired or inactive one."""
     params = {"token_hash": bearer_token_hash(), "now": utcnow()}
-    with db.engine.connect() as connection:  # no ORM session to open and close for two reads
+    with db.engine.connect().execution_options(**READ_ALONE) as connection:  # no ORM session for one read
         row = connection.execute(_PERSON, params).first()
-        if row is None or not row.active:
-            raise NotSignedIn()
-        held = set(connection.execute(_ROLES, {"user_id": row.id}).scalars())
+    if row is None or not row.active:
+        raise NotSignedIn()
+    held = set((row.roles or "").split(","))
     return {
         "id": row.id, "username": row.username, "name": row.name, "roles": [r for r in ROLES if r in held],
         "balance": int(row.balance or 0), "card_code": row.card_code, "community_id": row.community_id,

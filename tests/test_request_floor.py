@@ -110,3 +110,29 @@ def test_a_route_with_a_limit_still_counts_and_says_so(app):
     assert first.headers["X-RateLimit-Limit"] == "2" and second.headers["X-RateLimit-Remaining"] == "0"
     assert third.status_code == 429
     assert "X-RateLimit-Limit" not in client.get("/healthz").headers  # unlimited routes pay nothing
+
+
+def test_me_is_one_statement_outside_a_transaction_with_roles_in_their_canonical_order(app, client):
+    lead = make_user(app, "team_lead", "resident")
+    headers = bearer(app, lead)
+    client.get("/api/v1/me", headers=headers)  # the pool's first connection runs its pragmas
+    response = None
+
+    def call():
+        nonlocal response
+        response = client.get("/api/v1/me", headers=headers)
+
+    statements = statements_during(app, call)
+    assert response.status_code == 200
+    assert response.get_json()["roles"] == ["resident", "team_lead"]
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
+
+
+def test_me_of_a_person_whose_roles_were_all_taken_away_lists_none(app, client):
+    person = make_user(app, "resident")
+    headers = bearer(app, person)
+    with app.app_context():
+        db.session.execute(sa.text("DELETE FROM user_roles WHERE user_id = :id"), {"id": person.id})
+        db.session.commit()
+    answer = client.get("/api/v1/me", headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["roles"] == []
