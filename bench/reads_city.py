@@ -233,7 +233,8 @@ def main():
 
     admin, resident, keeper = client_for("bench-admin"), client_for("bench-resident"), client_for("bench-keeper")
     pages = [("admin dashboard", admin, "/reports/"), ("approvals queue", admin, "/approvals"),
-             ("approvals, page 50", admin, "/approvals?page=50"), ("honour roll", app.test_client(), "/reports/honour"),
+             ("approvals, page 50", admin, "/approvals?page=50"),
+             ("approvals, by team", admin, "/approvals?team_id=1000&decided_page=2"), ("honour roll", app.test_client(), "/reports/honour"),
              ("audit by actor", admin, "/audit/?actor=bench-lead"), ("audit by action", admin, "/audit/?action=hours."),
              ("catalogue", resident, "/store/catalogue"), ("resident home", resident, "/"),
              ("history", resident, "/history"),

@@ -95,12 +95,13 @@ def narrow(stmt: sa.Select, f: ApprovalFilters) -> sa.Select:
         stmt = stmt.where(HourRecord.service_date >= f.since)
     if f.until:
         stmt = stmt.where(HourRecord.service_date <= f.until)
-    if f.team_id or f.community_id:
-        stmt = stmt.join(Activity, Activity.id == HourRecord.activity_id)
-        if f.team_id:
-            stmt = stmt.where(Activity.team_id == f.team_id)
-        if f.community_id:
-            stmt = stmt.where(Activity.team_id.in_(sa.select(Team.id).where(Team.community_id == f.community_id)))
+    # Team and community as lists of activities (IN subqueries, not a join): both databases then
+    # read the matching records along (status, activity_id) instead of every record of the status.
+    if f.team_id:
+        stmt = stmt.where(HourRecord.activity_id.in_(sa.select(Activity.id).where(Activity.team_id == f.team_id)))
+    if f.community_id:
+        teams = sa.select(Team.id).where(Team.community_id == f.community_id)
+        stmt = stmt.where(HourRecord.activity_id.in_(sa.select(Activity.id).where(Activity.team_id.in_(teams))))
     return stmt
 
 
@@ -111,22 +112,74 @@ def pending_queue(f: ApprovalFilters, limit: int = 200) -> list[HourRecord]:
         joinedload(HourRecord.activity).joinedload(Activity.team), joinedload(HourRecord.volunteer))).scalars())
 
 
-def decided_page(f: ApprovalFilters, status: str, page: int, per_page: int = 20):
-    """One page of decided records of one status matching the filters, newest decision first."""
-    stmt = narrow(sa.select(HourRecord).where(HourRecord.status == status), f)
-    stmt = stmt.order_by(HourRecord.decided_at.desc(), HourRecord.id.desc()).options(
-        selectinload(HourRecord.activity), selectinload(HourRecord.volunteer))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+COUNT_CAP = 10_000  # decided records counted at most; past it the pager says "500+" pages
+
+
+@dataclass(frozen=True)
+class DecidedPage:
+    """One page of a decided list with a bounded count (what the pager needs, never a COUNT of millions)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int  # matching records, counted up to COUNT_CAP
+    more: bool  # a record follows this page
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
+    @property
+    def pages(self) -> int:
+        counted = -(-self.total // self.per_page)
+        return max(counted, self.page + 1 if self.more else self.page) if self.capped else counted
+
+    @property
+    def pages_label(self) -> str:
+        return f"{self.pages}+" if self.capped and self.more else str(self.pages)
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.more)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
+
+
+def _by_activity(f: ApprovalFilters) -> bool:
+    return bool(f.activity_id or f.team_id or f.community_id)
+
+
+def decided_page(f: ApprovalFilters, status: str, page: int, per_page: int = 20) -> DecidedPage:
+    """One page of decided records of one status matching the filters, newest decision first.
+
+    Narrowed to activities (an activity, a team, a community), the few matching records are
+    gathered first along (status, activity_id) and only they are sorted; otherwise the page is a
+    walk of the (status, decided_at, id) index. The count stops at COUNT_CAP.
+    """
+    matching = narrow(sa.select(HourRecord.id, HourRecord.decided_at).where(HourRecord.status == status), f)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(
+        matching.with_only_columns(HourRecord.id).limit(COUNT_CAP).subquery())).scalar_one()
+    if _by_activity(f):
+        found = matching.cte("matching").prefix_with("MATERIALIZED")
+        stmt = (sa.select(HourRecord).join(found, found.c.id == HourRecord.id)
+                .order_by(found.c.decided_at.desc(), found.c.id.desc()))
+    else:
+        stmt = narrow(sa.select(HourRecord).where(HourRecord.status == status), f).order_by(
+            HourRecord.decided_at.desc(), HourRecord.id.desc())
+    rows = list(db.session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page).options(
+        selectinload(HourRecord.activity), selectinload(HourRecord.volunteer))).scalars())
+    return DecidedPage(rows[:per_page], page, per_page, total, len(rows) > per_page)
 
 
 def choices() -> dict:
     """What the filter pickers offer: teams, communities, and the activities that have pending records."""
     with_pending = (sa.select(HourRecord.activity_id).where(HourRecord.status == "pending")
                     .distinct().limit(200).scalar_subquery())
+    # Plain rows of the columns the pickers show: a city has thousands of teams, and loading
+    # each as an ORM object cost more than the rest of the page.
     return {
-        "teams": list(db.session.execute(sa.select(Team).order_by(Team.name)).scalars()),
-        "communities": list(db.session.execute(sa.select(Community).order_by(Community.name)).scalars()),
-        "activities": list(db.session.execute(
-            sa.select(Activity).where(Activity.id.in_(with_pending))
-            .order_by(Activity.date.desc(), Activity.id.desc())).scalars()),
+        "teams": db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all(),
+        "communities": db.session.execute(sa.select(Community.id, Community.name).order_by(Community.name)).all(),
+        "activities": db.session.execute(
+            sa.select(Activity.id, Activity.date, Activity.title).where(Activity.id.in_(with_pending))
+            .order_by(Activity.date.desc(), Activity.id.desc())).all(),
     }

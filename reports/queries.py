@@ -126,37 +126,34 @@ def points_issued_in(start: date, end: date) -> int:
     return int(_total_row(period)[1]) + int(other)
 
 
-def _group_names(kind: str, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(name, parent name) of each team, community or grid id."""
-    if not ids:
-        return {}
+def _names_joined(kind: str, stmt: sa.Select) -> sa.Select:
+    """stmt with the group's (name, parent name) columns, joined on the summary's group id (no IN list)."""
+    if kind == "category":
+        return stmt.add_columns(HoursStat.category, sa.literal(""))
     if kind == "team":
-        rows = db.session.execute(sa.select(Team.id, Team.name, sa.null()).where(Team.id.in_(ids)))
-    elif kind == "community":
-        rows = db.session.execute(sa.select(Community.id, Community.name, sa.null()).where(Community.id.in_(ids)))
-    else:
-        rows = db.session.execute(sa.select(Grid.id, Grid.name, Community.name).outerjoin(
-            Community, Community.id == Grid.community_id).where(Grid.id.in_(ids)))
-    return {gid: (name or "", parent or "") for gid, name, parent in rows}
+        return stmt.outerjoin(Team, Team.id == HoursStat.group_id).add_columns(Team.name, sa.literal(""))
+    if kind == "community":
+        return stmt.outerjoin(Community, Community.id == HoursStat.group_id).add_columns(
+            Community.name, sa.literal(""))
+    return stmt.outerjoin(Grid, Grid.id == HoursStat.group_id).outerjoin(
+        Community, Community.id == Grid.community_id).add_columns(Grid.name, Community.name)
 
 
 def breakdown(kind: str, start: date | None, end: date | None) -> list[dict]:
-    """Hours, points and volunteers by team, community, grid or category, biggest first."""
+    """Hours, points and volunteers by team, community, grid or category, biggest first.
+
+    One statement: the names come by primary-key join, not by a second query with an IN list
+    (a city has thousands of teams, and compiling the list cost more than reading the rows).
+    """
     if kind not in BREAKDOWNS:
         raise ValueError(kind)
+    stmt = _names_joined(kind, sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers)
+                         .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind,
+                                HoursStat.records > 0))
     rows = db.session.execute(
-        sa.select(HoursStat.group_id, HoursStat.category, HoursStat.minutes, HoursStat.points,
-                  HoursStat.volunteers)
-        .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind, HoursStat.records > 0)
-        .order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category)
-    ).all()
-    names = {} if kind == "category" else _group_names(kind, [r.group_id for r in rows if r.group_id])
-    out = []
-    for group_id, category, m, p, v in rows:
-        name, parent = (category, "") if kind == "category" else names.get(group_id, ("", ""))
-        out.append({"name": name, "parent": parent, "minutes": int(m), "hours": hours(m),
-                    "points": int(p), "volunteers": int(v)})
-    return out
+        stmt.order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category)).all()
+    return [{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
+             "points": int(p), "volunteers": int(v)} for m, p, v, name, parent in rows]
 
 
 def monthly_trend(today: date, months: int = 12) -> list[dict]:

@@ -151,7 +151,9 @@ def test_the_filtered_approvals_pages_use_indexes(app, client):
     urls = [(f"/approvals?team_id={c.team_id}", None), (f"/approvals?activity_id={c.cleaning}", None),
             (f"/approvals?community_id={c.community_id}", None), (f"/approvals?since={day}&until={day}", None),
             ("/approvals?decided=reversed", None),
-            (f"/approvals?team_id={c.team_id}&since={day}&decided=reversed", None)]
+            (f"/approvals?team_id={c.team_id}&since={day}&decided=reversed", None),
+            (f"/approvals?team_id={c.team_id}&page=2&decided_page=2", None),
+            (f"/approvals?community_id={c.community_id}&activity_id={c.cleaning}&page=2", None)]
     scans = pages_scan(app, client, urls)
     assert scans == [], "\n".join(scans)
 
@@ -174,3 +176,48 @@ def test_an_approval_of_what_the_page_showed_is_refused_once_the_lead_corrected_
     assert "changed meanwhile" in one.get_data(as_text=True)
     assert "1 of 2 records approved." in bulk.get_data(as_text=True)
     assert read_record(app, c.near).status == "pending" and read_record(app, c.far).status == "approved"
+
+
+def test_a_decided_page_counts_at_most_the_cap_and_says_so():
+    from points.approval_filters import COUNT_CAP, DecidedPage
+
+    exact = DecidedPage(items=[1] * 20, page=1, per_page=20, total=45, more=True)
+    assert (exact.pages, exact.pages_label, exact.has_prev, exact.has_next, exact.next_num) == (3, "3", False, True, 2)
+    capped = DecidedPage(items=[1] * 20, page=3, per_page=20, total=COUNT_CAP, more=True)
+    assert capped.capped and capped.pages == COUNT_CAP // 20 and capped.pages_label == f"{COUNT_CAP // 20}+"
+    beyond = DecidedPage(items=[1] * 20, page=COUNT_CAP // 20 + 7, per_page=20, total=COUNT_CAP, more=True)
+    assert beyond.pages == beyond.page + 1 and beyond.pages_label == f"{beyond.page + 1}+"
+    last = DecidedPage(items=[1], page=COUNT_CAP // 20 + 7, per_page=20, total=COUNT_CAP, more=False)
+    assert last.pages_label == str(last.page) and not last.has_next
+    empty = DecidedPage(items=[], page=1, per_page=20, total=0, more=False)
+    assert (empty.pages, empty.pages_label, empty.has_next) == (0, "0", False)
+
+
+def test_narrowed_decided_lists_are_newest_decision_first_and_bounded(app, client, monkeypatch):
+    """By team or community the matches are gathered first and sorted: the same order as the walk
+    of the decided index, page by page, and the count stops at the cap."""
+    from points import approval_filters
+    from points.approval_filters import ApprovalFilters, decided_page
+
+    c = two_teams(app)
+    second = make_activity(app, c.team_id, c.lead, title="垃圾分类宣传")
+    extra = [log(app, c.cleaning, c.b, 30, c.lead), log(app, second, c.a, 30, c.lead), log(app, second, c.b, 30, c.lead)]
+    for record in (c.near, *extra):
+        approve(app, record, c.admin)
+    monkeypatch.setattr(approval_filters, "COUNT_CAP", 3)
+    with app.app_context():
+        walked = [r.id for r in decided_page(ApprovalFilters(), "approved", 1, per_page=10).items]
+        assert walked == [extra[2], extra[1], extra[0], c.near]  # approved one after the other: newest first
+        by_activity = decided_page(ApprovalFilters(activity_id=c.cleaning), "approved", 1)
+        assert [r.id for r in by_activity.items] == [extra[0], c.near] and by_activity.pages_label == "1"
+        for narrowed in (ApprovalFilters(team_id=c.team_id), ApprovalFilters(community_id=c.community_id)):
+            pages = [decided_page(narrowed, "approved", n, per_page=1) for n in (1, 2, 3, 4, 5)]
+            assert [r.id for p in pages for r in p.items] == walked
+            assert [p.total for p in pages] == [3] * 5 and pages[0].capped
+            assert [p.pages_label for p in pages] == ["3+", "3+", "4+", "4", "5"]
+            assert [p.has_next for p in pages] == [True, True, True, False, False]
+        assert decided_page(ApprovalFilters(team_id=c.other_team), "approved", 1).items == []
+    sign_in(client, c.admin)
+    page = queue(client, f"?team_id={c.team_id}")
+    assert all(picked(r) not in page for r in extra)  # decided: off the queue
+    assert page.index(f"/approvals/{extra[2]}/reverse") < page.index(f"/approvals/{c.near}/reverse")
