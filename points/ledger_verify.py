@@ -13,6 +13,7 @@ It only reads. An empty list means everything agrees.
 
 import hashlib
 from dataclasses import dataclass
+from hashlib import sha256
 from json.encoder import encode_basestring
 from types import SimpleNamespace
 
@@ -50,7 +51,8 @@ def _text(value) -> str:
 
 
 def _number(value) -> str:
-    return "null" if value is None else str(int(value))
+    # As stored, never int(value): SQLite keeps 7.5 in an INTEGER column, and 7.5 must not pass as 7.
+    return "null" if value is None else str(value)
 
 
 def _capped(problems: list[str], found: int, limit: int, what: str) -> list[str]:
@@ -85,10 +87,10 @@ def _posted_sums_problems(limit: int) -> list[str]:
     problems = []
     for account_id, kind, debits_posted, credits_posted, debit_total, credit_total in db.session.execute(stmt):
         parts = []
-        if int(debits_posted) != int(debit_total):
-            parts.append(f"debits_posted is {int(debits_posted)} but its transfers debit {int(debit_total)}")
-        if int(credits_posted) != int(credit_total):
-            parts.append(f"credits_posted is {int(credits_posted)} but its transfers credit {int(credit_total)}")
+        if debits_posted != debit_total:  # as stored: a fractional edit is not rounded away
+            parts.append(f"debits_posted is {debits_posted} but its transfers debit {debit_total}")
+        if credits_posted != credit_total:
+            parts.append(f"credits_posted is {credits_posted} but its transfers credit {credit_total}")
         problems.append(f"account {account_id} ({kind}): " + "; ".join(parts))
     if len(problems) == limit:
         found = db.session.execute(
@@ -107,9 +109,9 @@ def _totals_problems() -> list[str]:
         sa.select(sa.func.coalesce(sa.func.sum(Account.debits_posted), 0),
                   sa.func.coalesce(sa.func.sum(Account.credits_posted), 0))
     ).one()
-    if int(debits) != int(credits):
-        return [f"total debits posted ({int(debits)}) differ from total credits posted ({int(credits)}): "
-                f"the balances sum to {int(credits) - int(debits)}, not 0"]
+    if debits != credits:  # as stored, never rounded
+        return [f"total debits posted ({debits}) differ from total credits posted ({credits}): "
+                f"the balances sum to {credits - debits}, not 0"]
     return []
 
 
@@ -140,18 +142,52 @@ def fast_checksum(row: tuple) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _checksum_problems(limit: int) -> list[str]:
-    """Transfers whose stored checksum no longer matches their fields, streamed as raw tuples.
+def _sqlite_batch_intact(rows: list[tuple], checksum_at: int) -> bool:
+    """True when every transfer of the batch has the checksum of its fields (fast_checksum's bytes).
 
-    A fast checksum equal to the stored one proves the row is intact; any other row is
-    re-checked with transfer_checksum itself before it is reported."""
+    One comprehension per batch; numbers go in as stored (a value that is not the integer it
+    was gives other bytes, so it can only fail here), and a NULL in a NOT NULL text column
+    raises: either way the caller re-checks the batch row by row and names each bad transfer."""
+    text = encode_basestring
+    try:
+        computed = [
+            sha256((
+                f"[{text(key)},{text(body_hash)},{debit},{credit},{amount},{text(kind)},"
+                f"{'null' if reverses_id is None else reverses_id},"
+                f"{'null' if source_type is None else text(source_type)},"
+                f"{'null' if source_id is None else source_id},{text(memo)},"
+                f"{'null' if actor_id is None else actor_id},{debit_after},{credit_after}]"
+            ).encode()).hexdigest()
+            for (_, key, body_hash, debit, credit, amount, kind, reverses_id, source_type, source_id, memo,
+                 actor_id, debit_after, credit_after, *_) in rows
+        ]
+    except Exception:  # noqa: BLE001  (an odd value: the row-by-row check names it)
+        return False
+    return computed == [row[checksum_at] for row in rows]
+
+
+def _checksum_stmt(after_id: int = 0, until_id: int | None = None) -> tuple[sa.Select, list[str]]:
     table = Transfer.__table__
     others = [column for column in table.columns if column.key not in FAST_FIELDS]
-    stmt = sa.select(*[table.c[name] for name in FAST_FIELDS], *others).order_by(table.c.id)
-    names = column_names(stmt)
+    stmt = sa.select(*[table.c[name] for name in FAST_FIELDS], *others).where(table.c.id > after_id)
+    if until_id is not None:
+        stmt = stmt.where(table.c.id <= until_id)
+    return stmt.order_by(table.c.id), column_names(stmt)
+
+
+def _checksum_problems(limit: int, after_id: int = 0, until_id: int | None = None) -> list[str]:
+    """Transfers (after_id < id <= until_id) whose stored checksum no longer matches their fields.
+
+    Streamed as raw tuples; a batch whose checksums all agree is done in one comprehension
+    (SQLite); any other batch is checked row by row: a fast checksum equal to the stored one
+    proves the row intact, any other row is re-checked with transfer_checksum itself."""
+    stmt, names = _checksum_stmt(after_id, until_id)
     checksum_at = names.index("checksum")
+    batch_intact = db.session.connection().dialect.name == "sqlite"
     problems, found = [], 0
     for rows in stream_tuples(stmt, CHECKSUM_BATCH):
+        if batch_intact and _sqlite_batch_intact(rows, checksum_at):
+            continue
         for row in rows:
             stored = row[checksum_at]
             if fast_checksum(row) == stored:

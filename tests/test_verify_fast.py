@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from audit.chain_check import _iso_at, fast_event_hash
+import audit.chain_check
+import points.ledger_verify
+from audit.chain_check import _iso_at, _sqlite_batch_intact, fast_event_hash
 from audit.models import GENESIS_HASH, AuditEvent
 from audit.service import _default, event_hash, record
 from core.db import run_write
@@ -44,6 +46,10 @@ def test_the_fast_hash_equals_event_hash_for_awkward_events(app):
             expected = event_hash(prev, events[row[0]])
             assert fast_event_hash(prev, row) == expected == row[10], row
             prev = row[10]
+        if db_kind(app) == "sqlite":  # the whole-batch check agrees too, so verify never falls back here
+            assert _sqlite_batch_intact(raw, GENESIS_HASH, 1)
+            assert not _sqlite_batch_intact(raw, "f" * 64, 1)  # a wrong start hash
+            assert not _sqlite_batch_intact(raw[1:], raw[0][10], 1)  # a missing first event
         addresses = {row[3] for row in raw}
         db.session.remove()
     assert "203.0.113.9" in addresses and None in addresses
@@ -72,6 +78,10 @@ def test_the_fast_checksum_equals_transfer_checksum(app):
         kinds = {t.kind for t in transfers.values()}
         for row in raw:
             assert fast_checksum(row) == transfer_checksum(transfers[row[0]]) == row[-1]
+        if db_kind(app) == "sqlite":
+            assert points.ledger_verify._sqlite_batch_intact(raw, len(FAST_FIELDS))
+            edited = [(*raw[0][:5], raw[0][5] + 1, *raw[0][6:]), *raw[1:]]  # one amount changed
+            assert not points.ledger_verify._sqlite_batch_intact(edited, len(FAST_FIELDS))
         db.session.remove()
     assert {"hours_award", "reversal", "commendation", "adjustment"} <= kinds
 
@@ -123,6 +133,14 @@ def test_the_fast_verify_still_catches_every_kind_of_edit_on_a_city(app):
             "middle event deleted": (unlock_delete + [f"DELETE FROM audit_events WHERE id = {last_event // 3}"],
                                      [f"event {last_event // 3}: event missing"]),
         }
+        if db_kind(app) == "sqlite":  # SQLite keeps any number in an INTEGER column: 7.5 is not 7
+            cases["transfer amount made fractional"] = (unlock["transfers"] + [
+                "UPDATE transfers SET amount = amount + 0.5 WHERE id = (SELECT MIN(id) FROM transfers)"],
+                ["checksum does not match"])
+            cases["audit subject made fractional"] = (unlock["audit_events"] + [
+                f"UPDATE audit_events SET subject_id = subject_id + 0.5 WHERE id = "
+                f"(SELECT MAX(id) FROM audit_events WHERE subject_id IS NOT NULL AND id < {last_event // 2})"],
+                ["hash mismatch"])
         for name, (statements, expected) in cases.items():
             found = _problems(*statements)
             for text in expected:
@@ -145,14 +163,14 @@ def test_verify_exits_1_when_a_citys_stock_movement_is_edited_by_hand(app):
 
 
 def test_a_fast_path_that_disagrees_only_slows_verify_down(app, monkeypatch):
-    import audit.chain_check
-    import points.ledger_verify
     from audit.service import verify_chain
     from points.ledger_verify import verify_ledger
 
     use_the_database(app)
     monkeypatch.setattr(audit.chain_check, "fast_event_hash", lambda prev_hash, row: "not a hash")
     monkeypatch.setattr(points.ledger_verify, "fast_checksum", lambda row: "not a checksum")
+    monkeypatch.setattr(audit.chain_check, "_sqlite_batch_intact", lambda rows, prev_hash, expected_id: False)
+    monkeypatch.setattr(points.ledger_verify, "_sqlite_batch_intact", lambda rows, checksum_at: False)
     with app.app_context():
         report = verify_chain()
         problems = verify_ledger()
