@@ -122,13 +122,14 @@ def _flip(record_id: int, expected: str, minutes: int | None = None, **values) -
 def _write_approval(d: Decision) -> bool:
     if not _flip(d.record_id, "pending", d.minutes, status="approved", decided_by_id=d.actor_id, decided_at=d.at):
         return False
-    transfer_id = credit_approved(d)
-    if transfer_id is not None:
-        db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
+    # One lock order for every hours write (as bulk approval): record → summaries → accounts.
     stats.hours_changed([d.delta(+1)])
     notify(d.volunteer_id, "hours_approved", minutes=d.minutes, activity=d.title, points=d.points)
     audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                  before=d.before, after=d.after)
+    transfer_id = credit_approved(d)
+    if transfer_id is not None:
+        db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
     return True
 
 
@@ -193,6 +194,8 @@ def reject_hours(record_id: int, reason: str, actor) -> HourRecord:
 def _write_reversal(d: Decision, reason: str) -> bool:
     if not _flip(d.record_id, "approved", status="reversed", reason=reason):
         return False
+    day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
+    stats.hours_changed([d.delta(-1)])  # before the accounts: the lock order of every hours write
     if d.transfer_id is not None:
         try:
             reversal = ledger.reverse(d.transfer_id, key=d.key, actor_id=d.actor_id, memo=reason)
@@ -200,8 +203,6 @@ def _write_reversal(d: Decision, reason: str) -> bool:
             raise PointsAlreadySpent() from None
         db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id)
                            .values(reversal_transfer_id=reversal.id))
-    day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
-    stats.hours_changed([d.delta(-1)])
     notify(d.volunteer_id, "hours_reversed", minutes=d.minutes, activity=d.title,
            points=d.points if d.transfer_id is not None else 0, reason=reason)
     audit.record("hours.reversed", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
