@@ -23,7 +23,7 @@ from points import ledger, stats
 from points.hours_decide import OWN_APPROVAL, Decision, approval_hash, approve_hours
 from points.hours_log import MAX_DB_ID, RECORDS, memo_title, record_snapshot
 from points.ledger import among
-from points.ledger_models import ISSUER_ACCOUNT_ID
+from points.ledger_models import ISSUER_ACCOUNT_ID, Account
 from points.models import Activity, HourRecord
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 100, 10, 1000
@@ -46,12 +46,19 @@ class BulkOutcome:
 
 
 def _plan_chunk(ids: list[int], actor_id: int | None, outcome: BulkOutcome,
-                seen: dict[int, int] | None = None) -> list[Decision]:
-    """One query for the chunk; records that cannot be approved are refused here with the reason."""
-    by_id = {record.id: (record, title) for record, title in db.session.execute(
-        sa.select(HourRecord, Activity.title).join(Activity, Activity.id == HourRecord.activity_id)
-        .where(among(HourRecord.id, ids)).execution_options(populate_existing=True)
-    ).all()}
+                seen: dict[int, int] | None = None) -> tuple[list[Decision], dict[int, int]]:
+    """One query for the chunk; records that cannot be approved are refused here with the reason.
+
+    Also {volunteer id: resident account id} for those who have one (an account never changes owner),
+    so the write only opens the missing ones."""
+    by_id, accounts = {}, {}
+    for record, title, account_id in db.session.execute(
+            sa.select(HourRecord, Activity.title, Account.id).join(Activity, Activity.id == HourRecord.activity_id)
+            .outerjoin(Account, Account.user_id == HourRecord.volunteer_id)
+            .where(among(HourRecord.id, ids)).execution_options(populate_existing=True)):
+        by_id[record.id] = (record, title)
+        if account_id is not None:
+            accounts[record.volunteer_id] = account_id
     at, plans = utcnow(), []
     for record_id in ids:
         if record_id not in by_id:
@@ -70,7 +77,7 @@ def _plan_chunk(ids: list[int], actor_id: int | None, outcome: BulkOutcome,
                                   record.minutes, record.points, None, memo_title(record, title), actor_id, at,
                                   f"hours:{record.id}", before, {**before, "status": "approved"}))
     db.session.rollback()  # end the read before the write begins
-    return sorted(plans, key=lambda d: (d.volunteer_id, d.record_id))  # a fixed lock order for accounts
+    return sorted(plans, key=lambda d: (d.volunteer_id, d.record_id)), accounts  # a fixed lock order
 
 
 _PG_FLIP = sa.text("UPDATE hour_records SET status = 'approved', decided_by_id = :actor, decided_at = :at "
@@ -110,7 +117,7 @@ _PG_LINK = sa.text("UPDATE hour_records SET transfer_id = w.transfer "
                    "WHERE hour_records.id = w.record")
 
 
-def _write_chunk(plans: list[Decision], marks: dict) -> list[int]:
+def _write_chunk(plans: list[Decision], known_accounts: dict[int, int], marks: dict) -> list[int]:
     """Set-based: one conditional flip of the chunk, the summaries, the notifications and the audit events,
     then its credits through ledger.post_many and one update linking the records to their transfers.
 
@@ -128,7 +135,8 @@ def _write_chunk(plans: list[Decision], marks: dict) -> list[int]:
         audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                      before=d.before, after=d.after)
     paying = [d for d in done if d.points > 0]
-    accounts = ledger.user_account_ids(d.volunteer_id for d in paying)
+    accounts = {**known_accounts, **ledger.user_account_ids(
+        d.volunteer_id for d in paying if d.volunteer_id not in known_accounts)}
     marks["locked"] = time.perf_counter()
     posted = ledger.post_many([
         ledger.Posting(d.key, approval_hash(d.record_id, d.points), ISSUER_ACCOUNT_ID, accounts[d.volunteer_id],
@@ -189,10 +197,11 @@ def approve_many(ids: list[int], actor, budget_seconds: float | None = None,
             outcome.stopped = gettext("the time for one request ran out.")
             break
         chunk = wanted[start:start + size]
-        plans = _plan_chunk(chunk, actor_id, outcome, seen)
+        plans, accounts = _plan_chunk(chunk, actor_id, outcome, seen)
         began, marks = time.perf_counter(), {}
         try:
-            done = run_write(lambda chunk_plans=plans, chunk_marks=marks: _write_chunk(chunk_plans, chunk_marks)) if plans else []
+            done = run_write(lambda chunk_plans=plans, chunk_accounts=accounts, chunk_marks=marks: _write_chunk(
+                chunk_plans, chunk_accounts, chunk_marks)) if plans else []
         except (DomainError, IntegrityError):
             db.session.rollback()
             _one_by_one(plans, actor, outcome)

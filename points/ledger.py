@@ -241,12 +241,12 @@ UPDATE accounts SET debits_posted = accounts.debits_posted + w.debit,
 FROM unnest(CAST(:ids AS INTEGER[]), CAST(:debits AS BIGINT[]), CAST(:credits AS BIGINT[])) AS w(account_id, debit, credit)
 WHERE accounts.id = w.account_id
   AND (NOT accounts.no_overdraft OR accounts.credits_posted - accounts.debits_posted >= w.debit)
-RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted
+RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted, accounts.kind
 """)
 
 
-def _move_many(moves: dict[int, tuple[int, int]]) -> dict[int, int]:
-    """Add (debit, credit) to each account in one UPDATE; the balances after.
+def _move_many(moves: dict[int, tuple[int, int]]) -> tuple[dict[int, int], dict[int, str]]:
+    """Add (debit, credit) to each account in one UPDATE; the balances after and the accounts' kinds.
 
     The debit is conditional as in _move(): an account it would take below zero is not updated,
     so it is missing from the answer. PostgreSQL locks the rows in id order first (no deadlock
@@ -255,22 +255,22 @@ def _move_many(moves: dict[int, tuple[int, int]]) -> dict[int, int]:
     ids = sorted(moves)
     if _on_postgres():
         lock_accounts(ids)
-        return dict(db.session.execute(_PG_MOVE_MANY, {
-            "ids": ids, "debits": [moves[i][0] for i in ids], "credits": [moves[i][1] for i in ids]}).all())
-    connection = db.session.connection()
-    row = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
-    balances = {}
-    for start in range(0, len(ids), ACCOUNTS_PER_STATEMENT):
-        part = ids[start:start + ACCOUNTS_PER_STATEMENT]
-        params = tuple(value for account_id in part for value in (account_id, *moves[account_id]))
-        balances.update(connection.exec_driver_sql(
-            "UPDATE accounts SET debits_posted = accounts.debits_posted + v.column2, "
-            "credits_posted = accounts.credits_posted + v.column3 "
-            f"FROM (VALUES {', '.join([row] * len(part))}) AS v "
-            "WHERE accounts.id = v.column1 AND (NOT accounts.no_overdraft "
-            "OR accounts.credits_posted - accounts.debits_posted >= v.column2) "
-            "RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted", params).all())
-    return balances
+        rows = db.session.execute(_PG_MOVE_MANY, {
+            "ids": ids, "debits": [moves[i][0] for i in ids], "credits": [moves[i][1] for i in ids]}).all()
+    else:
+        connection, rows = db.session.connection(), []
+        row = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+        for start in range(0, len(ids), ACCOUNTS_PER_STATEMENT):
+            part = ids[start:start + ACCOUNTS_PER_STATEMENT]
+            params = tuple(value for account_id in part for value in (account_id, *moves[account_id]))
+            rows += connection.exec_driver_sql(
+                "UPDATE accounts SET debits_posted = accounts.debits_posted + v.column2, "
+                "credits_posted = accounts.credits_posted + v.column3 "
+                f"FROM (VALUES {', '.join([row] * len(part))}) AS v "
+                "WHERE accounts.id = v.column1 AND (NOT accounts.no_overdraft "
+                "OR accounts.credits_posted - accounts.debits_posted >= v.column2) "
+                "RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted, accounts.kind", params).all()
+    return {i: balance for i, balance, _ in rows}, {i: kind for i, _, kind in rows}
 
 
 def post_many(postings: list[Posting]) -> list[Posted]:
@@ -291,7 +291,7 @@ def post_many(postings: list[Posting]) -> list[Posted]:
         moves.setdefault(p.credit_account_id, [0, 0])[1] += p.amount
     if any(debit and credit for debit, credit in moves.values()):
         raise ValueError("post_many: an account is both debited and credited in one batch; use post()")
-    balances = _move_many({account_id: (d, c) for account_id, (d, c) in moves.items()})
+    balances, kinds = _move_many({account_id: (d, c) for account_id, (d, c) in moves.items()})
     if len(balances) != len(moves):
         raise InsufficientPoints()
     # Balances after each posting, walking back from the final ones (as if posted in list order).
@@ -312,7 +312,10 @@ def post_many(postings: list[Posting]) -> list[Posted]:
         values["checksum"] = transfer_checksum(SimpleNamespace(**values))
         rows.append(values)
     ids = _insert_many(rows, at)
-    _run_hooks(list(zip(postings, ids, strict=True)), at)
+    # As post(): the hooks learn the accounts' kinds from the update, with no query of their own.
+    known = [replace(p, debit_account_kind=kinds[p.debit_account_id], credit_account_kind=kinds[p.credit_account_id])
+             for p in postings]
+    _run_hooks(list(zip(known, ids, strict=True)), at)
     return [Posted(id=transfer_id, **{k: v for k, v in row.items() if k != "checksum"})
             for transfer_id, row in zip(ids, rows, strict=True)]
 
