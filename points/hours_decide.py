@@ -8,6 +8,7 @@ Nobody decides their own hours (SPEC "Separation of duties").
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -119,9 +120,16 @@ def _flip(record_id: int, expected: str, minutes: int | None = None, **values) -
     return db.session.execute(stmt.values(**values).returning(RECORDS.c.id)).first() is not None
 
 
-def _write_approval(d: Decision) -> bool:
+class _DecidedMeanwhile(Exception):
+    """The flip changed no row: another request decided first. Raised so the write (and any answer
+    remembered in it) rolls back; the caller then replays or refuses."""
+
+
+def _write_approval(d: Decision, approved: SimpleNamespace | None = None):
+    """The approval's write; answers `approved` (the record as it now is, for an answer written in the
+    same transaction: core.api.answer_in_write), or True."""
     if not _flip(d.record_id, "pending", d.minutes, status="approved", decided_by_id=d.actor_id, decided_at=d.at):
-        return False
+        raise _DecidedMeanwhile()
     # One lock order for every hours write (as bulk approval): record → summaries → accounts.
     stats.hours_changed([d.delta(+1)])
     notify(d.volunteer_id, "hours_approved", minutes=d.minutes, activity=d.title, points=d.points)
@@ -130,7 +138,7 @@ def _write_approval(d: Decision) -> bool:
     transfer_id = credit_approved(d)
     if transfer_id is not None:
         db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
-    return True
+    return approved or True
 
 
 def _approval_replay(record: HourRecord, key: str, natural: bool) -> HourRecord:
@@ -163,7 +171,11 @@ def approve_hours(record_id: int, actor, key: str | None = None, seen_minutes: i
     if seen_minutes is not None and record.minutes != seen_minutes:
         raise RecordChanged()
     d = decision_for(record, actor, key, record.activity.title, status="approved")
-    if not run_write(lambda: _write_approval(d)):
+    approved = SimpleNamespace(**{**{c.key: getattr(record, c.key) for c in RECORDS.columns},
+                                  "status": "approved", "decided_by_id": d.actor_id, "decided_at": d.at})
+    try:
+        run_write(lambda: _write_approval(d, approved))
+    except _DecidedMeanwhile:
         return _approval_replay(_fresh(record_id), key, natural)
     return _fresh(record_id)
 
