@@ -127,9 +127,9 @@ class _DecidedMeanwhile(Exception):
 
 def _write_approval(d: Decision, approved: SimpleNamespace | None = None):
     """The approval's write; answers `approved` (the record as it now is, for an answer written in the
-    same transaction: core.api.answer_in_write), or True."""
+    same transaction: core.api.answer_in_write) or True, and False when another request decided first."""
     if not _flip(d.record_id, "pending", d.minutes, status="approved", decided_by_id=d.actor_id, decided_at=d.at):
-        raise _DecidedMeanwhile()
+        return False
     # One lock order for every hours write (as bulk approval): record → summaries → accounts.
     stats.hours_changed([d.delta(+1)])
     notify(d.volunteer_id, "hours_approved", minutes=d.minutes, activity=d.title, points=d.points)
@@ -173,8 +173,13 @@ def approve_hours(record_id: int, actor, key: str | None = None, seen_minutes: i
     d = decision_for(record, actor, key, record.activity.title, status="approved")
     approved = SimpleNamespace(**{**{c.key: getattr(record, c.key) for c in RECORDS.columns},
                                   "status": "approved", "decided_by_id": d.actor_id, "decided_at": d.at})
+    def work():
+        if _write_approval(d, approved) is False:
+            raise _DecidedMeanwhile()  # before an answer could be remembered with it
+        return approved
+
     try:
-        run_write(lambda: _write_approval(d, approved))
+        run_write(work)
     except _DecidedMeanwhile:
         return _approval_replay(_fresh(record_id), key, natural)
     return _fresh(record_id)
