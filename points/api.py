@@ -9,6 +9,7 @@ from flask_babel import gettext
 from accounts import proxies
 from accounts.models import User
 from core.api import (
+    answer_in_write,
     api_user,
     created,
     idempotent,
@@ -138,7 +139,9 @@ def log_hours():
 def approve_hours(record_id: int):
     actor = require_roles("admin")
     _record_or_404(record_id)
-    record = hours.approve_hours(record_id, actor, key=service_key("hours", str(record_id)))
+    key = service_key("hours", str(record_id))
+    answer_in_write(render_record, 200)  # with an Idempotency-Key: remembered in the approval's transaction
+    record = hours.approve_hours(record_id, actor, key=key)
     return jsonify(render_record(record))
 
 

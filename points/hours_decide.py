@@ -8,6 +8,7 @@ Nobody decides their own hours (SPEC "Separation of duties").
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -119,17 +120,25 @@ def _flip(record_id: int, expected: str, minutes: int | None = None, **values) -
     return db.session.execute(stmt.values(**values).returning(RECORDS.c.id)).first() is not None
 
 
-def _write_approval(d: Decision) -> bool:
+class _DecidedMeanwhile(Exception):
+    """The flip changed no row: another request decided first. Raised so the write (and any answer
+    remembered in it) rolls back; the caller then replays or refuses."""
+
+
+def _write_approval(d: Decision, approved: SimpleNamespace | None = None):
+    """The approval's write; answers `approved` (the record as it now is, for an answer written in the
+    same transaction: core.api.answer_in_write) or True, and False when another request decided first."""
     if not _flip(d.record_id, "pending", d.minutes, status="approved", decided_by_id=d.actor_id, decided_at=d.at):
         return False
-    transfer_id = credit_approved(d)
-    if transfer_id is not None:
-        db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
+    # One lock order for every hours write (as bulk approval): record → summaries → accounts.
     stats.hours_changed([d.delta(+1)])
     notify(d.volunteer_id, "hours_approved", minutes=d.minutes, activity=d.title, points=d.points)
     audit.record("hours.approved", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,
                  before=d.before, after=d.after)
-    return True
+    transfer_id = credit_approved(d)
+    if transfer_id is not None:
+        db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id).values(transfer_id=transfer_id))
+    return approved or True
 
 
 def _approval_replay(record: HourRecord, key: str, natural: bool) -> HourRecord:
@@ -162,7 +171,16 @@ def approve_hours(record_id: int, actor, key: str | None = None, seen_minutes: i
     if seen_minutes is not None and record.minutes != seen_minutes:
         raise RecordChanged()
     d = decision_for(record, actor, key, record.activity.title, status="approved")
-    if not run_write(lambda: _write_approval(d)):
+    approved = SimpleNamespace(**{**{c.key: getattr(record, c.key) for c in RECORDS.columns},
+                                  "status": "approved", "decided_by_id": d.actor_id, "decided_at": d.at})
+    def work():
+        if _write_approval(d, approved) is False:
+            raise _DecidedMeanwhile()  # before an answer could be remembered with it
+        return approved
+
+    try:
+        run_write(work)
+    except _DecidedMeanwhile:
         return _approval_replay(_fresh(record_id), key, natural)
     return _fresh(record_id)
 
@@ -193,6 +211,8 @@ def reject_hours(record_id: int, reason: str, actor) -> HourRecord:
 def _write_reversal(d: Decision, reason: str) -> bool:
     if not _flip(d.record_id, "approved", status="reversed", reason=reason):
         return False
+    day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
+    stats.hours_changed([d.delta(-1)])  # before the accounts: the lock order of every hours write
     if d.transfer_id is not None:
         try:
             reversal = ledger.reverse(d.transfer_id, key=d.key, actor_id=d.actor_id, memo=reason)
@@ -200,8 +220,6 @@ def _write_reversal(d: Decision, reason: str) -> bool:
             raise PointsAlreadySpent() from None
         db.session.execute(sa.update(RECORDS).where(RECORDS.c.id == d.record_id)
                            .values(reversal_transfer_id=reversal.id))
-    day_minutes.release(d.volunteer_id, d.service_date, d.minutes)
-    stats.hours_changed([d.delta(-1)])
     notify(d.volunteer_id, "hours_reversed", minutes=d.minutes, activity=d.title,
            points=d.points if d.transfer_id is not None else 0, reason=reason)
     audit.record("hours.reversed", actor=d.actor_id, subject_type="hour_records", subject_id=d.record_id,

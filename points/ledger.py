@@ -231,37 +231,46 @@ def post(p: Posting) -> Posted:
     return posted
 
 
-ACCOUNTS_PER_STATEMENT = 1000  # 3 parameters per account: well inside both databases' limits
+ACCOUNTS_PER_STATEMENT = 1000  # SQLite: 3 parameters per account, well inside its limit
+
+# PostgreSQL: one array per column (unnest): a few parameters whatever the batch, and a text that does
+# not change with its size, so the server and psycopg parse it once.
+_PG_MOVE_MANY = sa.text("""
+UPDATE accounts SET debits_posted = accounts.debits_posted + w.debit,
+                    credits_posted = accounts.credits_posted + w.credit
+FROM unnest(CAST(:ids AS INTEGER[]), CAST(:debits AS BIGINT[]), CAST(:credits AS BIGINT[])) AS w(account_id, debit, credit)
+WHERE accounts.id = w.account_id
+  AND (NOT accounts.no_overdraft OR accounts.credits_posted - accounts.debits_posted >= w.debit)
+RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted, accounts.kind
+""")
 
 
-def _move_many(moves: dict[int, tuple[int, int]]) -> dict[int, int]:
-    """Add (debit, credit) to each account in one UPDATE … FROM (VALUES …); the balances after.
+def _move_many(moves: dict[int, tuple[int, int]]) -> tuple[dict[int, int], dict[int, str]]:
+    """Add (debit, credit) to each account in one UPDATE; the balances after and the accounts' kinds.
 
     The debit is conditional as in _move(): an account it would take below zero is not updated,
     so it is missing from the answer. PostgreSQL locks the rows in id order first (no deadlock
     with another batch); SQLite's BEGIN IMMEDIATE already serialises writers.
     """
-    connection = db.session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
     ids = sorted(moves)
-    if postgres:
-        connection.exec_driver_sql(
-            f"SELECT id FROM accounts WHERE id IN ({', '.join([mark] * len(ids))}) ORDER BY id FOR UPDATE",
-            tuple(ids))
-    row = f"(CAST({mark} AS BIGINT), CAST({mark} AS BIGINT), CAST({mark} AS BIGINT))"
-    balances = {}
-    for start in range(0, len(ids), ACCOUNTS_PER_STATEMENT):
-        part = ids[start:start + ACCOUNTS_PER_STATEMENT]
-        params = tuple(value for account_id in part for value in (account_id, *moves[account_id]))
-        balances.update(connection.exec_driver_sql(
-            "UPDATE accounts SET debits_posted = accounts.debits_posted + v.column2, "
-            "credits_posted = accounts.credits_posted + v.column3 "
-            f"FROM (VALUES {', '.join([row] * len(part))}) AS v "
-            "WHERE accounts.id = v.column1 AND (NOT accounts.no_overdraft "
-            "OR accounts.credits_posted - accounts.debits_posted >= v.column2) "
-            "RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted", params).all())
-    return balances
+    if _on_postgres():
+        lock_accounts(ids)
+        rows = db.session.execute(_PG_MOVE_MANY, {
+            "ids": ids, "debits": [moves[i][0] for i in ids], "credits": [moves[i][1] for i in ids]}).all()
+    else:
+        connection, rows = db.session.connection(), []
+        row = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+        for start in range(0, len(ids), ACCOUNTS_PER_STATEMENT):
+            part = ids[start:start + ACCOUNTS_PER_STATEMENT]
+            params = tuple(value for account_id in part for value in (account_id, *moves[account_id]))
+            rows += connection.exec_driver_sql(
+                "UPDATE accounts SET debits_posted = accounts.debits_posted + v.column2, "
+                "credits_posted = accounts.credits_posted + v.column3 "
+                f"FROM (VALUES {', '.join([row] * len(part))}) AS v "
+                "WHERE accounts.id = v.column1 AND (NOT accounts.no_overdraft "
+                "OR accounts.credits_posted - accounts.debits_posted >= v.column2) "
+                "RETURNING accounts.id, accounts.credits_posted - accounts.debits_posted, accounts.kind", params).all()
+    return {i: balance for i, balance, _ in rows}, {i: kind for i, _, kind in rows}
 
 
 def post_many(postings: list[Posting]) -> list[Posted]:
@@ -282,7 +291,7 @@ def post_many(postings: list[Posting]) -> list[Posted]:
         moves.setdefault(p.credit_account_id, [0, 0])[1] += p.amount
     if any(debit and credit for debit, credit in moves.values()):
         raise ValueError("post_many: an account is both debited and credited in one batch; use post()")
-    balances = _move_many({account_id: (d, c) for account_id, (d, c) in moves.items()})
+    balances, kinds = _move_many({account_id: (d, c) for account_id, (d, c) in moves.items()})
     if len(balances) != len(moves):
         raise InsufficientPoints()
     # Balances after each posting, walking back from the final ones (as if posted in list order).
@@ -302,11 +311,11 @@ def post_many(postings: list[Posting]) -> list[Posted]:
         }
         values["checksum"] = transfer_checksum(SimpleNamespace(**values))
         rows.append(values)
-    table = Transfer.__table__
-    # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs, compiled once ("insertmanyvalues").
-    ids = db.session.execute(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    _run_hooks(list(zip(postings, ids, strict=True)), at)
+    ids = _insert_many(rows, at)
+    # As post(): the hooks learn the accounts' kinds from the update, with no query of their own.
+    known = [replace(p, debit_account_kind=kinds[p.debit_account_id], credit_account_kind=kinds[p.credit_account_id])
+             for p in postings]
+    _run_hooks(list(zip(known, ids, strict=True)), at)
     return [Posted(id=transfer_id, **{k: v for k, v in row.items() if k != "checksum"})
             for transfer_id, row in zip(ids, rows, strict=True)]
 
@@ -398,6 +407,7 @@ def _insert_many(rows: list[dict], at: datetime) -> list[int]:
         by_key = dict((key, i) for i, key in db.session.execute(_PG_INSERT_MANY, {**params, "at": at}).all())
         return [by_key[row["idempotency_key"]] for row in rows]
     table = Transfer.__table__
+    # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs, compiled once ("insertmanyvalues").
     return db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
                               [{**row, "created_at": at} for row in rows]).scalars().all()
 

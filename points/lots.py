@@ -163,12 +163,20 @@ def on_posted(posting, transfer_id: int, at: datetime) -> None:
                "expires_on": day} for day, amount in dates])
 
 
+def _kinds_of(pairs: list[tuple]) -> dict[int, str]:
+    """{account id: kind} of a batch's accounts: from the postings when the ledger filled them in, else one query."""
+    if all(p.debit_account_kind and p.credit_account_kind for p, _ in pairs):
+        return {a: k for p, _ in pairs for a, k in ((p.debit_account_id, p.debit_account_kind),
+                                                    (p.credit_account_id, p.credit_account_kind))}
+    accounts = {a for posting, _ in pairs for a in (posting.debit_account_id, posting.credit_account_id)}
+    return dict(db.session.execute(sa.select(Account.id, Account.kind).where(Account.id.in_(accounts))).all())
+
+
 def on_posted_batch(pairs: list[tuple], at: datetime) -> None:
     """The batch hook: set-based for the two bulk shapes (the expiry run's debits of residents into
     another account; bulk approval's fresh credits to residents), else transfer by transfer."""
     if len(pairs) > 1:
-        accounts = {a for posting, _ in pairs for a in (posting.debit_account_id, posting.credit_account_id)}
-        kinds = dict(db.session.execute(sa.select(Account.id, Account.kind).where(Account.id.in_(accounts))).all())
+        kinds = _kinds_of(pairs)
         if all(kinds.get(p.debit_account_id) == "resident" and kinds.get(p.credit_account_id) != "resident"
                for p, _ in pairs):
             draw({transfer_id: posting.amount for posting, transfer_id in pairs})

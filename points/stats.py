@@ -147,6 +147,14 @@ def hours_changed(deltas: list[HoursDelta]) -> None:
     _track_last_days(deltas)
 
 
+# PostgreSQL: one array per column, so the text does not change with the number of volunteers (parsed once).
+_PG_LAST_DAYS = sa.text(
+    "INSERT INTO stats_volunteers (volunteer_id, last_day) "
+    "SELECT * FROM unnest(CAST(:volunteers AS INTEGER[]), CAST(:days AS DATE[])) "
+    "ON CONFLICT (volunteer_id) DO UPDATE SET last_day = CASE WHEN stats_volunteers.last_day IS NULL "
+    "OR EXCLUDED.last_day > stats_volunteers.last_day THEN EXCLUDED.last_day ELSE stats_volunteers.last_day END")
+
+
 def _track_last_days(deltas: list[HoursDelta]) -> None:
     """Keep each volunteer's latest approved service day (for "active volunteers")."""
     table = VolunteerStat.__table__
@@ -154,7 +162,10 @@ def _track_last_days(deltas: list[HoursDelta]) -> None:
     for d in deltas:
         if d.sign > 0 and (d.volunteer_id not in added or d.service_date > added[d.volunteer_id]):
             added[d.volunteer_id] = d.service_date
-    if added:
+    if added and db.session.get_bind().dialect.name == "postgresql":
+        volunteers = sorted(added)  # in key order, as the other summaries (no deadlock between writers)
+        db.session.execute(_PG_LAST_DAYS, {"volunteers": volunteers, "days": [added[v] for v in volunteers]})
+    elif added:
         stmt = _insert(table).values([{"volunteer_id": v, "last_day": day} for v, day in added.items()])
         later = sa.case((sa.or_(table.c.last_day.is_(None), stmt.excluded.last_day > table.c.last_day),
                          stmt.excluded.last_day), else_=table.c.last_day)

@@ -143,6 +143,40 @@ def test_an_idempotency_key_replay_on_approve_returns_the_same_200_body(app, cli
     assert (conflict.status_code, code(conflict)) == (409, "idempotency_conflict")
 
 
+def test_an_approval_with_a_key_commits_once_with_its_answer_and_a_refusal_remembers_nothing(app, client):
+    import sqlalchemy as sa
+
+    from core.models import IdempotentResponse
+    from extensions import db
+
+    c = crew(app)
+    rid = log(app, c.activity_id, c.a, 60, c.lead)
+    h = {**bearer(app, c.admin), "Idempotency-Key": "approve-once"}
+    client.get("/healthz")
+    with app.app_context():
+        engine = db.engine
+    commits = []
+
+    def committed(connection):
+        commits.append(connection)
+
+    sa.event.listen(engine, "commit", committed)
+    try:
+        first = client.post(f"/api/v1/hours/{rid}/approve", headers=h)
+    finally:
+        sa.event.remove(engine, "commit", committed)
+    assert first.status_code == 200 and first.get_json()["status"] == "approved"
+    assert len(commits) == 1  # the approval and its remembered answer: one transaction
+    replay = client.post(f"/api/v1/hours/{rid}/approve", headers=h)
+    assert (replay.status_code, replay.get_json()) == (200, first.get_json())
+    again = client.post(f"/api/v1/hours/{rid}/approve", headers={**h, "Idempotency-Key": "approve-twice"})
+    assert (again.status_code, code(again)) == (409, "already_decided")
+    assert balance(app, c.a) == 10
+    with app.app_context():
+        keys = db.session.scalars(sa.select(IdempotentResponse.key)).all()
+    assert keys == ["approve-once"]
+
+
 def test_an_idempotency_key_replay_on_reverse_posts_once(app, client):
     c = crew(app)
     rid = log(app, c.activity_id, c.a, 60, c.lead)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from audit.models import AuditEvent
 from core.db import run_write
 from extensions import db
-from points import hours, ledger
+from points import hours, hours_bulk, ledger
 from points.ledger_models import Transfer
 from points.ledger_verify import verify_ledger
 from points.models import HourRecord
@@ -39,7 +39,7 @@ def test_a_few_thousand_records_are_approved_in_chunks_each_credited_and_audited
     with app.test_request_context():
         outcome = hours.approve_many(ids, load_user(admin.id), budget_seconds=600)  # a busy test machine
     assert outcome.approved == ids and outcome.refused == {} and outcome.stopped is None
-    assert outcome.chunks >= 2000 // 250 and outcome.longest_chunk_seconds > 0
+    assert outcome.chunks >= 2000 // hours_bulk.MAX_CHUNK and outcome.longest_chunk_seconds > 0
     assert statuses(app, ids) == {"approved": 2000}
     assert approved_events(app) == 2000
     with app.app_context():
@@ -126,3 +126,44 @@ def test_only_admins_bulk_approve(app, client):
     sign_in(client, c.lead)
     assert client.post("/approvals/approve", data={"ids": [str(rid)]}).status_code == 403
     assert statuses(app, [rid]) == {"pending": 1}
+
+
+# One chunk, whatever its size: the plan (one read); BEGIN IMMEDIATE (SQLite); the flip; the summaries'
+# two reads (activities, people) and four upserts (presence, hours, last days); the notifications; the
+# accounts' lock (PostgreSQL) and update; the transfers; the lots; the ledger summary and points earned;
+# the links; the policy (expiry of the lots, once per request); the audit head, the events and the head's
+# hash. The ledger's batch hooks ask nothing more.
+MAX_STATEMENTS_PER_CHUNK = 20
+
+
+def chunk_statements(app, records: int) -> list[str]:
+    admin, lead = make_user(app, "admin"), make_user(app, "team_lead")
+    ids = many_pending(app, lead, people=records // 5, activities=5)
+    with app.app_context():  # the volunteers have accounts already (opening them is 3 statements more, once)
+        people = db.session.scalars(sa.select(HourRecord.volunteer_id).where(HourRecord.id.in_(ids))).all()
+        run_write(lambda: ledger.user_account_ids(people), audited=False)
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split())[:100])
+
+    with app.test_request_context():
+        actor = load_user(admin.id)
+        actor.has_role("admin")  # loaded before counting
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            outcome = hours.approve_many(ids, actor, budget_seconds=600)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        assert outcome.approved == ids and outcome.chunks == 1 and verify_ledger() == []
+    # SQLite returns the new transfers' ids in order only one row per INSERT; PostgreSQL sends one statement.
+    transfers = [s for s in statements if s.startswith("INSERT INTO transfers")]
+    assert 1 <= len(transfers) <= records
+    return [s for s in statements if not s.startswith("INSERT INTO transfers")] + transfers[:1]
+
+
+def test_a_chunk_takes_a_bounded_number_of_statements_whatever_its_size(app):
+    small, large = chunk_statements(app, 10), chunk_statements(app, 60)
+    assert len(small) <= MAX_STATEMENTS_PER_CHUNK, "\n".join(small)
+    assert len(large) == len(small), "\n".join(large)
+    assert not any(s.startswith("SELECT accounts.id, accounts.kind") for s in large)  # kinds come from the update
