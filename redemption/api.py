@@ -32,6 +32,7 @@ from redemption.requests import (
     MAX_PRICE,
     MAX_QUANTITY,
     MAX_STOCK,
+    basket_item_ids,
     get_item,
     is_int,
     require_counter,
@@ -177,7 +178,8 @@ def create_redemption():
     store_id = c.id("store_id")
     resident_id = c.id("resident_id")
     if store_id is not None:
-        require_counter(store_id, resident_id, actor)  # 403 before 422; its one query serves the redemption too
+        # 403 before 422; its one query (store, keeper, resident, the basket's items) serves the redemption too
+        require_counter(store_id, resident_id, actor, basket_item_ids(c.data.get("lines")))
     lines = _lines(c)
     card_code = c.text("card_code", required=False, max_length=40)
     proxy_id = c.id("proxy_id", required=False)
