@@ -329,6 +329,54 @@ def _limit_refusal(line: ReceiptLine, limit: int, used: int) -> MonthlyLimitExce
 
 
 _INSERT_REDEMPTION = sa.insert(Redemption.__table__)
+# PostgreSQL: the redemption, its lines and its stock movements in ONE statement (the children read the
+# parent's id from the first CTE, so the foreign keys hold; arrays carry one element per line).
+_INSERT_RECORD_PG = sa.text("""
+WITH r AS (
+  INSERT INTO redemptions (id, number, store_id, resident_id, keeper_id, total_points, balance_after, status,
+                           transfer_id, created_at, found_by, proxy_id)
+  VALUES (:id, :number, :store_id, :resident_id, :keeper_id, :total_points, :balance_after, 'completed',
+          :transfer_id, :created_at, :found_by, :proxy_id)
+  RETURNING id
+), l AS (
+  INSERT INTO redemption_lines (redemption_id, item_id, item_name, quantity, unit_price, line_points)
+  SELECT r.id, u.item_id, u.item_name, u.quantity, u.unit_price, u.line_points
+  FROM r, unnest(CAST(:item_ids AS INTEGER[]), CAST(:names AS TEXT[]), CAST(:quantities AS INTEGER[]),
+                 CAST(:prices AS INTEGER[]), CAST(:points AS INTEGER[]))
+          WITH ORDINALITY AS u(item_id, item_name, quantity, unit_price, line_points, n)
+  ORDER BY u.n
+)
+INSERT INTO stock_movements (item_id, delta, kind, reason, redemption_id, actor_id, stock_after, created_at)
+SELECT u.item_id, -u.quantity, 'redemption', '', r.id, CAST(:keeper_id AS INTEGER), u.stock_after,
+       CAST(:created_at AS TIMESTAMPTZ)
+FROM r, unnest(CAST(:item_ids AS INTEGER[]), CAST(:quantities AS INTEGER[]), CAST(:stocks AS INTEGER[]))
+        WITH ORDINALITY AS u(item_id, quantity, stock_after, n)
+ORDER BY u.n
+""")
+
+
+def _record(plan: Plan, redemption_id: int, number: str, transfer, now, stock_after: dict[int, int]) -> None:
+    """The redemption row, its lines and its movements: one statement on PostgreSQL, three on SQLite."""
+    head = dict(id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
+                keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
+                transfer_id=transfer.id, created_at=now, found_by=plan.found_by, proxy_id=plan.proxy_id)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_RECORD_PG, {
+            **head, "item_ids": [line.item_id for line in plan.lines],
+            "names": [line.item_name for line in plan.lines], "quantities": [line.quantity for line in plan.lines],
+            "prices": [line.unit_price for line in plan.lines], "points": [line.line_points for line in plan.lines],
+            "stocks": [stock_after[line.item_id] for line in plan.lines]})
+        return
+    connection.execute(_INSERT_REDEMPTION, {**head, "status": "completed"})
+    insert_rows(RedemptionLine.__table__, [
+        {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
+         "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
+        for line in plan.lines])
+    insert_rows(StockMovement.__table__, [
+        {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
+         "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
+         "created_at": now} for line in plan.lines])
 
 
 def write_redemption(plan: Plan) -> Receipt:
@@ -343,19 +391,7 @@ def write_redemption(plan: Plan) -> Receipt:
     transfer = ledger.post(ledger.Posting(
         plan.key, plan.body_hash, plan.resident_account_id, plan.store_account_id, plan.total, "redemption",
         plan.keeper_id, memo=number, source_type="redemption", source_id=redemption_id))
-    db.session.connection().execute(_INSERT_REDEMPTION, dict(
-        id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
-        keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
-        status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by,
-        proxy_id=plan.proxy_id))
-    insert_rows(RedemptionLine.__table__, [
-        {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
-         "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
-        for line in plan.lines])
-    insert_rows(StockMovement.__table__, [
-        {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
-         "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
-         "created_at": now} for line in plan.lines])
+    _record(plan, redemption_id, number, transfer, now, stock_after)
     notify(plan.resident_id, "redemption", points=plan.total, store=plan.store_name, number=number,
            balance=transfer.debit_balance_after)
     audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,
