@@ -113,11 +113,32 @@ def append_events(events: list[QueuedEvent]) -> None:
         event.id, event.prev_hash = next_id, prev_hash
         event.hash = prev_hash = event_hash(prev_hash, event)
         next_id += 1
+    connection = db.session.connection()
+    if len(events) == 1 and connection.dialect.name == "postgresql":
+        # One statement: the event inserted in a CTE of the head's hash update (the serial section is
+        # then the head's UPDATE … RETURNING, this, COMMIT).
+        connection.execute(_append_one_pg(), {**{f"e_{k}": v for k, v in events[0].row().items()},
+                                              "new_hash": prev_hash})
+        return
     insert_rows(AuditEvent.__table__, [event.row() for event in events])
     db.session.execute(
         sa.update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev_hash)
         .execution_options(synchronize_session=False)
     )
+
+
+_APPEND_ONE: list = []
+
+
+def _append_one_pg():
+    """Built once: INSERT the event (a CTE) and store its hash as the head's, in one PostgreSQL statement."""
+    if not _APPEND_ONE:
+        events, head = AuditEvent.__table__, AuditHead.__table__
+        appended = sa.insert(events).values({c.name: sa.bindparam(f"e_{c.name}", type_=c.type)
+                                              for c in events.columns}).cte("appended")
+        _APPEND_ONE.append(sa.update(head).where(head.c.id == 1).values(last_hash=sa.bindparam("new_hash"))
+                           .add_cte(appended))
+    return _APPEND_ONE[0]
 
 
 register_commit_hook(append_queued_events)

@@ -7,7 +7,7 @@ redemptions (POST /api/v1/redemptions, a new Idempotency-Key each) for a bounded
 `flask verify` must still pass: the numbers only count if the ledger is exact.
 
     .venv/bin/python bench/redeem_throughput.py [--seconds 10] [--concurrency 16] [--workers 1,4]
-        [--databases sqlite,postgresql] [--no-write]
+        [--databases sqlite,postgresql] [--port 5200] [--db-prefix redeem_] [--no-write]
 
 Results are printed and written to bench/results/redeem_throughput.md (unless --no-write);
 the full benchmark is bench/run.py (`make bench`, docs/benchmarks.md).
@@ -156,12 +156,12 @@ def fire(port: int, bearer: str, seeded: dict, seconds: float, concurrency: int)
     }
 
 
-def database(kind: str, folder: Path) -> tuple[str, callable]:
+def database(kind: str, folder: Path, prefix: str = "jifen_bench_") -> tuple[str, callable]:
     if kind == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
     import psycopg
 
-    name = f"jifen_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
@@ -179,7 +179,7 @@ def run(args) -> list[dict]:
         for workers in [int(w) for w in args.workers.split(",")]:
             with tempfile.TemporaryDirectory(prefix="jifen-bench-") as tmp:
                 folder = Path(tmp)
-                url, drop = database(kind, folder)
+                url, drop = database(kind, folder, args.db_prefix)
                 try:
                     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
                            "RATELIMIT_STORAGE_URI": "memory://"}
@@ -187,7 +187,7 @@ def run(args) -> list[dict]:
                     if migrated.returncode:
                         raise SystemExit(f"init-db failed:\n{migrated.stderr}")
                     seeded = seed(url, args.residents)
-                    port = free_port()
+                    port = args.port or free_port()
                     with open(folder / "gunicorn.log", "wb") as log:
                         server = start_gunicorn(env, workers, port, log)
                         try:
@@ -250,6 +250,8 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--workers", default="1,4")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--port", type=int, default=0, help="serve on this loopback port (default: any free one)")
+    parser.add_argument("--db-prefix", default="jifen_bench_", help="name prefix of the PostgreSQL databases made")
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     args = parser.parse_args()
     results = run(args)

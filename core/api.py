@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import json
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Response, g, has_request_context, jsonify, request
@@ -50,6 +51,14 @@ def bearer_token_hash() -> str:
 _token_statements: dict[bool, sa.Select] = {}
 
 
+class StoredAnswer(NamedTuple):
+    """The remembered answer read with the token (the columns of IdempotentResponse that a replay needs)."""
+
+    request_hash: str
+    status: int
+    body: str
+
+
 def _token_user_statement(with_answer: bool) -> sa.Select:
     """Built once: constructing the select each request cost more than running it (bound parameters)."""
     stmt = _token_statements.get(with_answer)
@@ -61,7 +70,8 @@ def _token_user_statement(with_answer: bool) -> sa.Select:
                 .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.expires_at > sa.bindparam("now"))
                 .options(joinedload(User.role_rows)))
         if with_answer:
-            stmt = stmt.add_columns(IdempotentResponse).outerjoin(IdempotentResponse, sa.and_(
+            answers = IdempotentResponse.__table__  # columns, not an ORM entity: nothing to load into the session
+            stmt = stmt.add_columns(answers.c.request_hash, answers.c.status, answers.c.body).outerjoin(answers, sa.and_(
                 IdempotentResponse.user_id == User.id, IdempotentResponse.path == sa.bindparam("answer_path"),
                 IdempotentResponse.key == sa.bindparam("answer_key")))
         stmt = _token_statements[with_answer] = stmt
@@ -84,7 +94,7 @@ def api_user(answer_key: str | None = None):
     if row is None or not row.active:
         raise NotSignedIn()
     g.api_user = row
-    g.stored_answer = found[1] if answer_key is not None else None
+    g.stored_answer = StoredAnswer(*found[1:4]) if answer_key is not None and found[1] is not None else None
     return row
 
 
@@ -230,6 +240,9 @@ def idempotent(view):
     return wrapper
 
 
+_answer_inserts: dict[str, sa.Insert] = {}
+
+
 def answer_in_write(render, status: int) -> None:
     """Remember the answer to this Idempotency-Key inside the use case's transaction.
 
@@ -249,11 +262,13 @@ def answer_in_write(render, status: int) -> None:
         from core.db import dialect_insert
 
         body = current_app.json.dumps(render(result)) + "\n"
-        table = IdempotentResponse.__table__
-        # A twin that lost the race replays the same answer: keep the first one.
-        db.session.execute(dialect_insert(table).values(
-            user_id=user_id, path=path, key=key, request_hash=fingerprint, status=status, body=body,
-            created_at=utcnow()).on_conflict_do_nothing())
+        connection = db.session.connection()
+        stmt = _answer_inserts.get(connection.dialect.name)
+        if stmt is None:  # built once per database: a twin that lost the race keeps the first answer
+            stmt = _answer_inserts[connection.dialect.name] = dialect_insert(
+                IdempotentResponse.__table__).on_conflict_do_nothing()
+        connection.execute(stmt, {"user_id": user_id, "path": path, "key": key, "request_hash": fingerprint,
+                                  "status": status, "body": body, "created_at": utcnow()})
         g.remembered_answer = (status, body)
 
     from core.db import remember_answer_with

@@ -11,7 +11,7 @@ Invariants, kept here and re-checked by verify_ledger():
   points at its original, at most once (unique reverses_id);
 - every transfer has a unique idempotency key: the same request posts once;
 - its kind is a row of transfer_kinds (a foreign key, so a new kind needs no table rebuild).
-post() is three Core statements (no ORM unit of work) followed by the registered posting hooks;
+post() is two Core statements (no ORM unit of work) followed by the registered posting hooks;
 post_many() posts a whole batch set-based: one account update, one multi-row transfer insert;
 post_many_into() does the same for many accounts paying into one (the expiry run), with arrays on
 PostgreSQL.
@@ -196,37 +196,50 @@ def _run_hooks(pairs: list[tuple[Posting, int]], at: datetime) -> None:
         batch_hook(pairs, at)
 
 
+_accounts = Account.__table__
+_balance_after = _accounts.c.credits_posted - _accounts.c.debits_posted
+# Both sides of one transfer in ONE statement, built once: the debit row is updated only while the
+# balance covers the amount (no-overdraft accounts), so a refused debit returns the credit row alone.
+_POST_MOVE = (
+    sa.update(_accounts)
+    .where(_accounts.c.id.in_([sa.bindparam("debit_id"), sa.bindparam("credit_id")]),
+           sa.or_(_accounts.c.id != sa.bindparam("debit_id"), sa.not_(_accounts.c.no_overdraft),
+                  _balance_after >= sa.bindparam("amount", type_=sa.BigInteger)))
+    .values(debits_posted=_accounts.c.debits_posted + sa.case(
+                (_accounts.c.id == sa.bindparam("debit_id"), sa.bindparam("amount")), else_=0),
+            credits_posted=_accounts.c.credits_posted + sa.case(
+                (_accounts.c.id == sa.bindparam("credit_id"), sa.bindparam("amount")), else_=0))
+    .returning(_accounts.c.id, _balance_after, _accounts.c.kind)
+)
+_INSERT_TRANSFER = sa.insert(Transfer.__table__).returning(Transfer.__table__.c.id)
+
+
 def post(p: Posting) -> Posted:
-    """Post one transfer: conditional debit, credit, append; three Core statements, then the hooks.
+    """Post one transfer: conditional debit and credit in one update, then the append; two Core statements
+    (built once), then the hooks.
 
     InsufficientPoints (the conditional debit matched no row) changes nothing: the caller's
     run_write rolls back. The database refuses an unknown kind (foreign key to transfer_kinds).
     """
     if p.amount <= 0 or p.debit_account_id == p.credit_account_id:
         raise ValueError("a transfer moves a positive amount between two accounts")
-    # Lock rows in id order so two transfers between the same accounts cannot deadlock.
-    moves = sorted(
-        [(p.debit_account_id, "debits_posted", True), (p.credit_account_id, "credits_posted", False)]
-    )
-    after, kinds = {}, {}
-    for account_id, column, conditional in moves:
-        row = _move_row(account_id, column, p.amount, conditional=conditional)
-        if row is None:
-            raise InsufficientPoints()
-        after[column], kinds[column] = row
+    moved = {row[0]: row for row in db.session.connection().execute(
+        _POST_MOVE, {"debit_id": p.debit_account_id, "credit_id": p.credit_account_id, "amount": p.amount})}
+    debit, credit = moved.get(p.debit_account_id), moved.get(p.credit_account_id)
+    if debit is None or credit is None:
+        raise InsufficientPoints()  # the debit was refused (or an account is missing): all rolls back
     values = {
         "idempotency_key": p.key, "request_hash": p.body_hash,
         "debit_account_id": p.debit_account_id, "credit_account_id": p.credit_account_id,
         "amount": p.amount, "kind": p.kind, "reverses_id": p.reverses_id,
         "source_type": p.source_type, "source_id": p.source_id, "memo": p.memo[:500], "actor_id": p.actor_id,
-        "debit_balance_after": after["debits_posted"], "credit_balance_after": after["credits_posted"],
+        "debit_balance_after": int(debit[1]), "credit_balance_after": int(credit[1]),
         "created_at": utcnow(),
     }
     values["checksum"] = transfer_checksum(SimpleNamespace(**values))
-    table = Transfer.__table__
-    transfer_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
+    transfer_id = db.session.connection().execute(_INSERT_TRANSFER, values).scalar_one()
     posted = Posted(id=transfer_id, **{k: v for k, v in values.items() if k != "checksum"})
-    known = replace(p, debit_account_kind=kinds["debits_posted"], credit_account_kind=kinds["credits_posted"])
+    known = replace(p, debit_account_kind=debit[2], credit_account_kind=credit[2])
     _run_hooks([(known, transfer_id)], values["created_at"])
     return posted
 

@@ -91,6 +91,14 @@ def _with_ids(sql: str) -> dict[str, sa.TextClause]:
 
 
 _DRAWS = _with_ids(_DRAW)
+# PostgreSQL: the draws and their application to the lots in ONE statement (the update reads the draws
+# from the insert's RETURNING; both see the lots as they were before the statement).
+_DRAW_AND_APPLY_PG = sa.text(
+    "WITH d AS (" + _DRAW.replace("{tids}", "= ANY(CAST(:tids AS INTEGER[]))")
+    .replace("RETURNING transfer_id, amount", "RETURNING transfer_id, lot_id, amount") + "),\n"
+    "s AS (SELECT lot_id, SUM(amount) AS total FROM d GROUP BY lot_id),\n"
+    "u AS (UPDATE point_lots SET remaining = point_lots.remaining - s.total FROM s WHERE point_lots.id = s.lot_id)\n"
+    "SELECT transfer_id, amount FROM d")
 _APPLY_DRAWS = _with_ids(_APPLY.replace("{sign}", ">"))
 _APPLY_GIVE_BACKS = _with_ids(_APPLY.replace("{sign}", "<"))
 
@@ -104,12 +112,16 @@ def draw(wanted: dict[int, int]) -> None:
     if not wanted:
         return
     drawn: dict[int, int] = defaultdict(int)
-    for transfer_id, amount in _run(_DRAWS, {"tids": list(wanted)}):
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    rows = db.session.execute(_DRAW_AND_APPLY_PG, {"tids": list(wanted)}) if postgres else _run(
+        _DRAWS, {"tids": list(wanted)})
+    for transfer_id, amount in rows:
         drawn[transfer_id] += int(amount)
     short = [t for t, amount in wanted.items() if drawn.get(t, 0) != amount]
-    if short:
+    if short:  # refused: the whole write rolls back, the draws applied on PostgreSQL with it
         raise LotsDisagree(f"the lots of the debited accounts do not cover transfers {short[:5]}")
-    _run(_APPLY_DRAWS, {"tids": list(wanted)})
+    if not postgres:
+        _run(_APPLY_DRAWS, {"tids": list(wanted)})
 
 
 def give_back(original_id: int, reversal_id: int, amount: int) -> bool:

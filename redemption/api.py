@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
-from accounts.services import find_by_card
 from core.api import (
     answer_in_write,
     api_user,
@@ -21,8 +20,8 @@ from core.errors import Forbidden, NotFound, ValidationFailed
 from core.timeutil import to_iso
 from core.validate import Checker
 from extensions import db
-from points import ledger
 from redemption import services
+from redemption.counter_reads import resident_for_card
 from redemption.models import Item, Redemption, Store
 from redemption.redeem import check_can_void
 from redemption.requests import (
@@ -32,6 +31,7 @@ from redemption.requests import (
     MAX_PRICE,
     MAX_QUANTITY,
     MAX_STOCK,
+    basket_item_ids,
     get_item,
     is_int,
     require_counter,
@@ -144,8 +144,8 @@ def move_stock(item_id: int):
 def resident_by_card(code: str):
     """Identify a resident at the counter by the code their card carries (store keeper, admin)."""
     require_roles("store_keeper", "admin")
-    resident = find_by_card(code)
-    return jsonify({"id": resident.id, "name": resident.name, "balance": ledger.user_balance(resident.id)})
+    found = resident_for_card(code)
+    return jsonify({"id": found[0], "name": found[1], "balance": int(found[2])})
 
 
 def _lines(c: Checker) -> list[services.Line]:
@@ -177,7 +177,8 @@ def create_redemption():
     store_id = c.id("store_id")
     resident_id = c.id("resident_id")
     if store_id is not None:
-        require_counter(store_id, resident_id, actor)  # 403 before 422; its one query serves the redemption too
+        # 403 before 422; its one query (store, keeper, resident, the basket's items) serves the redemption too
+        require_counter(store_id, resident_id, actor, basket_item_ids(c.data.get("lines")))
     lines = _lines(c)
     card_code = c.text("card_code", required=False, max_length=40)
     proxy_id = c.id("proxy_id", required=False)

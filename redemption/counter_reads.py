@@ -5,9 +5,35 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from accounts.cards import normalise_card_code
+from core.errors import InvalidCard
 from core.timeutil import shanghai_day_bounds
 from extensions import db
 from redemption.models import Redemption, RedemptionLine
+
+_CARD_HOLDER: list[sa.Select] = []
+
+
+def resident_for_card(raw_code: str) -> tuple[int, str, int]:
+    """(id, name, balance) of the active person holding this card, in one statement built once;
+    InvalidCard as accounts.services.find_by_card (malformed, bad check, unknown, inactive)."""
+    code = normalise_card_code(raw_code)
+    if code is None:
+        raise InvalidCard()
+    if not _CARD_HOLDER:
+        from accounts.models import User
+        from points.ledger_models import Account
+
+        users, accounts = User.__table__, Account.__table__
+        _CARD_HOLDER.append(
+            sa.select(users.c.id, users.c.name,
+                      sa.func.coalesce(accounts.c.credits_posted - accounts.c.debits_posted, 0))
+            .select_from(users.outerjoin(accounts, accounts.c.user_id == users.c.id))
+            .where(users.c.card_code == sa.bindparam("code"), users.c.active.is_(True)))
+    found = db.session.execute(_CARD_HOLDER[0], {"code": code}).first()
+    if found is None:
+        raise InvalidCard()
+    return found[0], found[1], int(found[2])
 
 
 @dataclass

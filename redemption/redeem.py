@@ -37,7 +37,9 @@ from redemption.models import Item, ItemMonthUsage, Redemption, RedemptionLine, 
 from redemption.requests import (
     MAX_LINES,
     MAX_QUANTITY,
+    CounterContext,
     RedeemRequest,
+    basket_item_ids,
     check_proxy,
     is_int,
     require_counter,
@@ -137,23 +139,30 @@ def _merge_lines(req: RedeemRequest) -> tuple[dict[int, int], dict[int, int]]:
     return merged, first_line
 
 
-def _price(store_id: int, merged: dict[int, int], first_line: dict[int, int]):
-    """(lines in item-id order, item → monthly limit); one query for every item of the basket."""
-    items = {row.id: row for row in db.session.execute(
-        sa.select(Item.id, Item.store_id, Item.name, Item.price, Item.active, Item.monthly_limit)
-        .where(Item.id.in_(list(merged))))}
+_ITEMS = sa.select(Item.__table__.c.id, Item.__table__.c.store_id, Item.__table__.c.name, Item.__table__.c.price,
+                   Item.__table__.c.active, Item.__table__.c.monthly_limit
+                   ).where(Item.__table__.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _price(store_id: int, merged: dict[int, int], first_line: dict[int, int], known: CounterContext | None = None):
+    """(lines in item-id order, item → monthly limit); the counter's context read the items already,
+    else one query for every item of the basket."""
+    if known is not None and known.item_ids.issuperset(merged):
+        items = known.items
+    else:
+        items = {row[0]: row for row in db.session.execute(_ITEMS, {"ids": list(merged)})}
     errors, lines, limits = {}, [], {}
     for item_id in sorted(merged):
         item = items.get(item_id)
         field = f"lines[{first_line[item_id]}].item_id"
-        if item is None or item.store_id != store_id:
+        if item is None or item[1] != store_id:
             errors[field] = gettext("No such item in this store.")
-        elif not item.active:
-            errors[field] = gettext("%(name)s is not available.", name=item.name)
+        elif not item[4]:
+            errors[field] = gettext("%(name)s is not available.", name=item[2])
         else:
-            quantity = merged[item_id]
-            lines.append(ReceiptLine(item_id, item.name, quantity, item.price, quantity * item.price))
-            limits[item_id] = item.monthly_limit
+            quantity, price = merged[item_id], item[3]
+            lines.append(ReceiptLine(item_id, item[2], quantity, price, quantity * price))
+            limits[item_id] = item[5]
     if errors:
         raise ValidationFailed(errors)
     return tuple(lines), limits
@@ -161,7 +170,7 @@ def _price(store_id: int, merged: dict[int, int], first_line: dict[int, int]):
 
 def plan_redemption(req: RedeemRequest, keeper) -> Plan:
     """Validate, load (store, keeper, resident and account in one query; items in another) and price."""
-    context = require_counter(req.store_id, req.resident_id, keeper)
+    context = require_counter(req.store_id, req.resident_id, keeper, basket_item_ids(req.lines))
     errors = {}
     if not context.store_active:
         errors["store_id"] = gettext("No such store.")
@@ -181,7 +190,7 @@ def plan_redemption(req: RedeemRequest, keeper) -> Plan:
         raise ValidationFailed({**errors, **e.fields}) from None
     if errors:
         raise ValidationFailed(errors)
-    lines, limits = _price(req.store_id, merged, first_line)
+    lines, limits = _price(req.store_id, merged, first_line, context)
     hashed = {"store_id": req.store_id, "resident_id": req.resident_id, "lines": sorted(merged.items())}
     if req.proxy_id is not None:
         hashed["proxy_id"] = req.proxy_id
@@ -221,23 +230,42 @@ def redeem(req: RedeemRequest, keeper) -> Receipt | Redemption:
         raise
 
 
+_items = Item.__table__
+_usage = ItemMonthUsage.__table__
+_write_statements: dict[tuple, sa.Executable] = {}
+
+
+def _built(name: str, build):
+    """A write statement built once per database (constructing one cost more than running it)."""
+    key = (name, db.session.get_bind().dialect.name)
+    stmt = _write_statements.get(key)
+    if stmt is None:
+        stmt = _write_statements[key] = build()
+    return stmt
+
+
 def _next_redemption_id():
     """The id the redemption will take, read in the write's first statement (ids are known before the insert)."""
     if is_postgres():
         return sa.func.nextval(sa.func.pg_get_serial_sequence("redemptions", "id"))
     # SQLite: BEGIN IMMEDIATE holds the write lock, so nobody else can take max(id) + 1 meanwhile.
-    return sa.select(sa.func.coalesce(sa.func.max(Redemption.id), 0) + 1).scalar_subquery()
+    return sa.select(sa.func.coalesce(sa.func.max(Redemption.__table__.c.id), 0) + 1).scalar_subquery()
+
+
+def _stock_statement(first: bool):
+    stmt = (sa.update(_items).where(_items.c.id == sa.bindparam("item_id"), _items.c.stock >= sa.bindparam("q"))
+            .values(stock=_items.c.stock - sa.bindparam("q")))
+    return stmt.returning(_items.c.stock, _next_redemption_id()) if first else stmt.returning(_items.c.stock)
 
 
 def _take_stock(plan: Plan) -> tuple[dict[int, int], int]:
     """One conditional decrement per item, in id order: (item → stock after, the redemption's id)."""
     stock_after, redemption_id = {}, None
+    connection = db.session.connection()
     for line in plan.lines:
-        stmt = (sa.update(Item).where(Item.id == line.item_id, Item.stock >= line.quantity)
-                .values(stock=Item.stock - line.quantity))
         first = redemption_id is None
-        stmt = stmt.returning(Item.stock, _next_redemption_id()) if first else stmt.returning(Item.stock)
-        row = db.session.execute(stmt.execution_options(synchronize_session=False)).first()
+        stmt = _built(f"stock{first}", lambda first=first: _stock_statement(first))
+        row = connection.execute(stmt, {"item_id": line.item_id, "q": line.quantity}).first()
         if row is None:
             raise OutOfStock(gettext("Not enough stock of %(name)s.", name=line.item_name))
         stock_after[line.item_id] = row[0]
@@ -246,34 +274,51 @@ def _take_stock(plan: Plan) -> tuple[dict[int, int], int]:
     return stock_after, redemption_id
 
 
+def _one_usage_statement():
+    """One basket line's monthly count: adds while the quantity stays within :cap (NULL: no limit)."""
+    stmt = dialect_insert(_usage)
+    cap = sa.bindparam("cap", type_=sa.Integer)
+    return stmt.on_conflict_do_update(
+        index_elements=[_usage.c.resident_id, _usage.c.item_id, _usage.c.month],
+        set_={"quantity": _usage.c.quantity + stmt.excluded.quantity},
+        where=sa.or_(cap.is_(None), _usage.c.quantity + stmt.excluded.quantity <= cap),
+    ).returning(_usage.c.item_id)
+
+
+def _usage_statement(plan: Plan, rows: list[dict]):
+    """Many lines: the limits the plan read, per item of the conflicting row (a subquery naming `excluded`
+    would cross-join the whole table on both databases). Unlimited items always count."""
+    stmt = dialect_insert(_usage).values(rows)
+    limited = [(_usage.c.item_id == item_id, cap) for item_id, cap in sorted(plan.limits.items()) if cap is not None]
+    allowed = None
+    if limited:
+        cap = sa.case(*limited, else_=sa.null())
+        allowed = sa.or_(cap.is_(None), _usage.c.quantity + stmt.excluded.quantity <= cap)
+    return stmt.on_conflict_do_update(
+        index_elements=[_usage.c.resident_id, _usage.c.item_id, _usage.c.month],
+        set_={"quantity": _usage.c.quantity + stmt.excluded.quantity},
+        where=allowed,
+    ).returning(_usage.c.item_id)
+
+
 def _count_monthly(plan: Plan, month: str) -> None:
     """Add the basket to the resident's month, refused by the database past an item's limit."""
     for line in plan.lines:
         limit = plan.limits[line.item_id]
         if limit is not None and line.quantity > limit:
             raise _limit_refusal(line, limit, used=0)
-    table = ItemMonthUsage.__table__
     rows = [{"resident_id": plan.resident_id, "item_id": line.item_id, "month": month, "quantity": line.quantity}
             for line in plan.lines]
-    stmt = dialect_insert(table).values(rows[0] if len(rows) == 1 else rows)  # one row: a cached statement
-    # The limits the plan read, per item of the conflicting row (a subquery naming `excluded` would
-    # cross-join the whole table on both databases). Unlimited items always count.
-    limited = [(table.c.item_id == item_id, cap) for item_id, cap in sorted(plan.limits.items()) if cap is not None]
-    allowed = None
-    if limited:
-        cap = sa.case(*limited, else_=sa.null())
-        allowed = sa.or_(cap.is_(None), table.c.quantity + stmt.excluded.quantity <= cap)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.resident_id, table.c.item_id, table.c.month],
-        set_={"quantity": table.c.quantity + stmt.excluded.quantity},
-        where=allowed,
-    ).returning(table.c.item_id)
-    counted = set(db.session.execute(stmt).scalars())
+    if len(rows) == 1:
+        counted = set(db.session.connection().execute(
+            _built("usage", _one_usage_statement), {**rows[0], "cap": plan.limits[rows[0]["item_id"]]}).scalars())
+    else:
+        counted = set(db.session.execute(_usage_statement(plan, rows)).scalars())
     for line in plan.lines:
         if line.item_id not in counted:
-            used = db.session.execute(sa.select(table.c.quantity).where(
-                table.c.resident_id == plan.resident_id, table.c.item_id == line.item_id,
-                table.c.month == month)).scalar_one()
+            used = db.session.execute(sa.select(_usage.c.quantity).where(
+                _usage.c.resident_id == plan.resident_id, _usage.c.item_id == line.item_id,
+                _usage.c.month == month)).scalar_one()
             raise _limit_refusal(line, plan.limits[line.item_id] or 0, used)
 
 
@@ -281,6 +326,57 @@ def _limit_refusal(line: ReceiptLine, limit: int, used: int) -> MonthlyLimitExce
     return MonthlyLimitExceeded(gettext(
         "%(name)s is limited to %(limit)s a month; %(left)s left this month.",
         name=line.item_name, limit=limit, left=max(0, limit - used)))
+
+
+_INSERT_REDEMPTION = sa.insert(Redemption.__table__)
+# PostgreSQL: the redemption, its lines and its stock movements in ONE statement (the children read the
+# parent's id from the first CTE, so the foreign keys hold; arrays carry one element per line).
+_INSERT_RECORD_PG = sa.text("""
+WITH r AS (
+  INSERT INTO redemptions (id, number, store_id, resident_id, keeper_id, total_points, balance_after, status,
+                           transfer_id, created_at, found_by, proxy_id)
+  VALUES (:id, :number, :store_id, :resident_id, :keeper_id, :total_points, :balance_after, 'completed',
+          :transfer_id, :created_at, :found_by, :proxy_id)
+  RETURNING id
+), l AS (
+  INSERT INTO redemption_lines (redemption_id, item_id, item_name, quantity, unit_price, line_points)
+  SELECT r.id, u.item_id, u.item_name, u.quantity, u.unit_price, u.line_points
+  FROM r, unnest(CAST(:item_ids AS INTEGER[]), CAST(:names AS TEXT[]), CAST(:quantities AS INTEGER[]),
+                 CAST(:prices AS INTEGER[]), CAST(:points AS INTEGER[]))
+          WITH ORDINALITY AS u(item_id, item_name, quantity, unit_price, line_points, n)
+  ORDER BY u.n
+)
+INSERT INTO stock_movements (item_id, delta, kind, reason, redemption_id, actor_id, stock_after, created_at)
+SELECT u.item_id, -u.quantity, 'redemption', '', r.id, CAST(:keeper_id AS INTEGER), u.stock_after,
+       CAST(:created_at AS TIMESTAMPTZ)
+FROM r, unnest(CAST(:item_ids AS INTEGER[]), CAST(:quantities AS INTEGER[]), CAST(:stocks AS INTEGER[]))
+        WITH ORDINALITY AS u(item_id, quantity, stock_after, n)
+ORDER BY u.n
+""")
+
+
+def _record(plan: Plan, redemption_id: int, number: str, transfer, now, stock_after: dict[int, int]) -> None:
+    """The redemption row, its lines and its movements: one statement on PostgreSQL, three on SQLite."""
+    head = dict(id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
+                keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
+                transfer_id=transfer.id, created_at=now, found_by=plan.found_by, proxy_id=plan.proxy_id)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_RECORD_PG, {
+            **head, "item_ids": [line.item_id for line in plan.lines],
+            "names": [line.item_name for line in plan.lines], "quantities": [line.quantity for line in plan.lines],
+            "prices": [line.unit_price for line in plan.lines], "points": [line.line_points for line in plan.lines],
+            "stocks": [stock_after[line.item_id] for line in plan.lines]})
+        return
+    connection.execute(_INSERT_REDEMPTION, {**head, "status": "completed"})
+    insert_rows(RedemptionLine.__table__, [
+        {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
+         "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
+        for line in plan.lines])
+    insert_rows(StockMovement.__table__, [
+        {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
+         "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
+         "created_at": now} for line in plan.lines])
 
 
 def write_redemption(plan: Plan) -> Receipt:
@@ -295,19 +391,7 @@ def write_redemption(plan: Plan) -> Receipt:
     transfer = ledger.post(ledger.Posting(
         plan.key, plan.body_hash, plan.resident_account_id, plan.store_account_id, plan.total, "redemption",
         plan.keeper_id, memo=number, source_type="redemption", source_id=redemption_id))
-    db.session.execute(sa.insert(Redemption.__table__).values(
-        id=redemption_id, number=number, store_id=plan.store_id, resident_id=plan.resident_id,
-        keeper_id=plan.keeper_id, total_points=plan.total, balance_after=transfer.debit_balance_after,
-        status="completed", transfer_id=transfer.id, created_at=now, found_by=plan.found_by,
-        proxy_id=plan.proxy_id))
-    insert_rows(RedemptionLine.__table__, [
-        {"redemption_id": redemption_id, "item_id": line.item_id, "item_name": line.item_name,
-         "quantity": line.quantity, "unit_price": line.unit_price, "line_points": line.line_points}
-        for line in plan.lines])
-    insert_rows(StockMovement.__table__, [
-        {"item_id": line.item_id, "delta": -line.quantity, "kind": "redemption", "reason": "",
-         "redemption_id": redemption_id, "actor_id": plan.keeper_id, "stock_after": stock_after[line.item_id],
-         "created_at": now} for line in plan.lines])
+    _record(plan, redemption_id, number, transfer, now, stock_after)
     notify(plan.resident_id, "redemption", points=plan.total, store=plan.store_name, number=number,
            balance=transfer.debit_balance_after)
     audit.record("redemption.created", actor=plan.keeper_id, subject_type="redemptions", subject_id=redemption_id,

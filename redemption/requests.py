@@ -1,6 +1,6 @@
 """The store's request dataclasses and the small checks every store use case shares."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -63,7 +63,7 @@ class RedeemRequest:
 
 @dataclass(frozen=True)
 class CounterContext:
-    """What one statement tells about a counter's store, its keeper and the resident served."""
+    """What one statement tells about a counter's store, its keeper, the resident served and the basket's items."""
 
     store_exists: bool
     store_active: bool
@@ -73,45 +73,77 @@ class CounterContext:
     resident_card: str | None
     resident_account_id: int | None
     store_name: str | None = None
+    item_ids: frozenset = frozenset()  # the items asked for: those found are in items
+    items: dict = field(default_factory=dict)  # id → (id, store_id, name, price, active, monthly_limit)
 
 
-def counter_context(store_id, resident_id, keeper_id: int) -> CounterContext:
-    """Store, keeper check, resident and their account in ONE query, remembered for the request."""
+_context_statement: list[sa.Select] = []
+
+
+def _counter_statement() -> sa.Select:
+    """Built once (constructing it cost more than running it): one row of the counter's facts, one per item
+    asked for (a LEFT JOIN from a one-row select, so no item still gives the facts)."""
+    if _context_statement:
+        return _context_statement[0]
+    from accounts.models import User
+    from points.ledger_models import Account
+
+    store_id, resident_id = sa.bindparam("store_id"), sa.bindparam("resident_id")
+    stores, users, items = Store.__table__, User.__table__, Item.__table__
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    stmt = sa.select(
+        sa.select(stores.c.active).where(stores.c.id == store_id).scalar_subquery(),
+        sa.select(stores.c.account_id).where(stores.c.id == store_id).scalar_subquery(),
+        sa.exists().where(StoreKeeper.__table__.c.store_id == store_id,
+                          StoreKeeper.__table__.c.user_id == sa.bindparam("keeper_id")),
+        sa.select(users.c.active).where(users.c.id == resident_id).scalar_subquery(),
+        sa.select(users.c.card_code).where(users.c.id == resident_id).scalar_subquery(),
+        sa.select(Account.__table__.c.id).where(Account.__table__.c.user_id == resident_id).scalar_subquery(),
+        sa.select(stores.c.name).where(stores.c.id == store_id).scalar_subquery(),
+        *newest_version_columns(),  # the policy's gates, read here rather than in a statement of their own
+        items.c.id, items.c.store_id, items.c.name, items.c.price, items.c.active, items.c.monthly_limit,
+    ).select_from(one.outerjoin(items, items.c.id.in_(sa.bindparam("item_ids", expanding=True))))
+    _context_statement.append(stmt)
+    return stmt
+
+
+def counter_context(store_id, resident_id, keeper_id: int, item_ids=()) -> CounterContext:
+    """Store, keeper check, resident, their account and the items asked for in ONE query, remembered for the request."""
     store_id = store_id if is_int(store_id) else 0
     resident_id = resident_id if is_int(resident_id) else 0
     memo = g.setdefault("counter_contexts", {}) if has_request_context() else {}  # one request, one answer
     if (store_id, resident_id, keeper_id) in memo:
         return memo[(store_id, resident_id, keeper_id)]
-    from accounts.models import User
-    from points.ledger_models import Account
-
-    row = db.session.execute(sa.select(
-        sa.select(Store.active).where(Store.id == store_id).scalar_subquery(),
-        sa.select(Store.account_id).where(Store.id == store_id).scalar_subquery(),
-        sa.exists().where(StoreKeeper.store_id == store_id, StoreKeeper.user_id == keeper_id),
-        sa.select(User.active).where(User.id == resident_id).scalar_subquery(),
-        sa.select(User.card_code).where(User.id == resident_id).scalar_subquery(),
-        sa.select(Account.id).where(Account.user_id == resident_id).scalar_subquery(),
-        sa.select(Store.name).where(Store.id == store_id).scalar_subquery(),
-        *newest_version_columns(),  # the policy's gates, read here rather than in a statement of their own
-    )).one()
+    wanted = sorted({i for i in item_ids if is_int(i) and i > 0})
+    rows = db.session.execute(_counter_statement(), {
+        "store_id": store_id, "resident_id": resident_id, "keeper_id": keeper_id, "item_ids": wanted}).all()
+    row = rows[0]
     prime(row[7], row[8])
     context = CounterContext(store_exists=row[0] is not None, store_active=bool(row[0]), store_account_id=row[1],
                              is_keeper=bool(row[2]), resident_active=None if row[3] is None else bool(row[3]),
-                             resident_card=row[4], resident_account_id=row[5], store_name=row[6])
+                             resident_card=row[4], resident_account_id=row[5], store_name=row[6],
+                             item_ids=frozenset(wanted), items={r[9]: tuple(r[9:]) for r in rows if r[9] is not None})
     memo[(store_id, resident_id, keeper_id)] = context
     return context
 
 
-def require_counter(store_id, resident_id, actor) -> CounterContext:
+def basket_item_ids(lines) -> list[int]:
+    """The item ids a basket names (objects or dicts with item_id), for the counter's one query; junk skipped."""
+    if not isinstance(lines, (list, tuple)):
+        return []
+    ids = (line.get("item_id") if isinstance(line, dict) else getattr(line, "item_id", None) for line in lines[:MAX_LINES])
+    return [i for i in ids if is_int(i) and i > 0]
+
+
+def require_counter(store_id, resident_id, actor, item_ids=()) -> CounterContext:
     """Forbidden unless actor keeps the store (an unknown store is left to validation) and serves someone else."""
     if actor is None:
         raise Forbidden()  # a redemption is always served by a person at the counter
     if not is_int(store_id):
         if not actor.has_role("store_keeper"):
             raise Forbidden()
-        return counter_context(store_id, resident_id, actor.id)
-    context = counter_context(store_id, resident_id, actor.id)
+        return counter_context(store_id, resident_id, actor.id, item_ids)
+    context = counter_context(store_id, resident_id, actor.id, item_ids)
     if not context.is_keeper and (context.store_exists or not actor.has_role("store_keeper")):
         raise Forbidden()
     if is_int(resident_id) and resident_id == actor.id:

@@ -89,3 +89,33 @@ def test_transfers_and_audit_events_are_append_only_in_the_database(app, stateme
             db.session.execute(sa.text(statement))
         db.session.rollback()
         assert verify_chain().ok
+
+
+@pytest.mark.parametrize("direction", ["to_lower_id", "to_higher_id"])
+def test_one_update_moves_both_sides_and_a_refused_debit_leaves_both_untouched(app, direction):
+    """post() moves debit and credit in one statement: the credit row must not move on its own."""
+    payer, payee = make_user(app), make_user(app)
+    with app.app_context():
+        award(payer.id, 7, "a-payer")
+        award(payee.id, 1, "a-payee")
+        ids = {u.id: ledger.user_account_id(u.id) for u in (payer, payee)}
+        db.session.commit()
+        if (ids[payer.id] < ids[payee.id]) != (direction == "to_higher_id"):
+            payer, payee = payee, payer  # the paying account sits on the side the case is about
+            award(payer.id, 6, "a-top-up")
+
+        def move(amount, key):
+            return run_write(lambda: ledger.post(ledger.Posting(
+                key, ledger.request_hash(key), ids[payer.id], ids[payee.id], amount, "adjustment", None)))
+
+        before = {u: ledger.user_balance(u) for u in ids}
+        posted = move(4, "move-ok")
+        assert (posted.debit_balance_after, posted.credit_balance_after) == (before[payer.id] - 4, before[payee.id] + 4)
+        with pytest.raises(InsufficientPoints):
+            move(before[payer.id], "move-too-much")
+        assert ledger.user_balance(payer.id) == before[payer.id] - 4
+        assert ledger.user_balance(payee.id) == before[payee.id] + 4
+        rows = db.session.execute(sa.select(Account.debits_posted, Account.credits_posted)
+                                  .where(Account.id == ids[payee.id])).one()
+        assert rows.credits_posted - rows.debits_posted == before[payee.id] + 4
+        assert db.session.execute(sa.select(Transfer.id).where(Transfer.idempotency_key == "move-too-much")).first() is None
