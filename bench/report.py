@@ -201,6 +201,18 @@ FLOOR_NOTES = [
 ]
 
 
+def _machine_state(m: dict) -> str:
+    """Whether the run had the machine to itself: a load average above ~1.5 on 2 cores before it means other work."""
+    before = m.get("load_before") or [0.0]
+    if before[0] > 1.5:
+        return ("on a machine **shared with other work** (its load average was already "
+                f"{before[0]:.1f} before the run): every figure is a lower bound, and differences under ~20 % are noise.")
+    after = m.get("load_after")
+    tail = f", {after[0]:.1f} after" if after else ""
+    return (f"on an otherwise idle machine (load average {before[0]:.1f} before the run{tail}; the benchmark's "
+            "own wrk, gunicorn and database share its cores): differences under ~10 % are noise.")
+
+
 def write_report(result: dict, root: Path = ROOT) -> Path:
     docs = root / "docs"
     m, cfg, databases = result["machine"], result["config"], result["databases"]
@@ -210,9 +222,7 @@ def write_report(result: dict, root: Path = ROOT) -> Path:
         "Targets are issue 6's. Latency columns are p50 / p95 / p99; rates count 2xx answers only. For writes,",
         "\"new rows\" (transfers or hour records the database gained) can exceed the 2xx wrk counted: requests",
         "still in flight when a run ends are committed but their answers arrive after wrk stopped counting.", "",
-        f"Measured {result['started']} (UTC), {result.get('minutes', '?')} minutes, on a machine **shared with other "
-        "work** (several engineers' tests and servers ran at the same time): every figure is a lower bound, and "
-        "differences under ~20 % are noise.", "",
+        f"Measured {result['started']} (UTC), {result.get('minutes', '?')} minutes, {_machine_state(m)}", "",
         f"- machine: {m['nproc']} CPUs, {m['memory_gb']} GB, {m['os']}; load average before {m['load_before']}",
         f"- software: Python {m['python']}, Flask {m['flask']}, SQLAlchemy {m['sqlalchemy']}, gunicorn {m['gunicorn']} "
         f"(sync workers), psycopg {m.get('psycopg')}, SQLite {m['sqlite']} (WAL, synchronous=FULL), {m['postgresql']}, {m['wrk']}",

@@ -171,6 +171,7 @@ def main() -> None:
         result["databases"][kind] = bench_database(cfg, kind, folder)
         (city.RESULTS / f"{stamp}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     result["minutes"] = round((time.monotonic() - started) / 60, 1)
+    result["machine"]["load_after"] = os.getloadavg()
     text = json.dumps(result, indent=1)
     (city.RESULTS / f"{stamp}.json").write_text(text, encoding="utf-8")
     (city.RESULTS / "latest.json").write_text(text, encoding="utf-8")

@@ -52,3 +52,11 @@ def test_report_holds_redemptions_to_a_third_of_health_and_the_floor_to_one_and_
     assert goals["redemption POST"] == [("rate ≥ 500/s", "missed by 50 (90% of it)"), ("≥ 1/3 of /healthz", "met")]
     assert goals["healthz"] == [("within 1.5× of bare Flask", "missed: 2.00×")]
     assert dict(targets_for("postgresql", endpoints))["redemption POST"][0] == ("rate ≥ 400/s", "met")
+
+
+def test_report_says_whether_the_machine_was_shared_from_the_load_before_the_run():
+    from bench.report import _machine_state
+
+    assert "shared with other work" in _machine_state({"load_before": [6.2, 5.0, 4.0]})
+    idle = _machine_state({"load_before": [0.4, 0.3, 0.2], "load_after": [3.9, 3.0, 2.0]})
+    assert "otherwise idle" in idle and "0.4 before" in idle and "3.9 after" in idle
