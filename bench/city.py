@@ -126,6 +126,9 @@ def prepare(kind: str, scale: str, log) -> dict:
     if done.returncode:
         raise SystemExit(f"init-db on the city failed:\n{done.stderr[-2000:]}")
     actors = ensure_actors(url)
+    if kind != "sqlite":  # a city from before bench-data gathered the planner's statistics, or a clone
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
     marker.write_text(json.dumps({"origin": origin}), encoding="utf-8")
     return {"url": url, "actors": actors, "origin": origin, "size": _size(url)}
 
