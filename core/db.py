@@ -2,7 +2,7 @@
 
 SQLite: every connection gets WAL, foreign keys, a busy timeout and synchronous=FULL;
 write use cases open with BEGIN IMMEDIATE so a read-then-write never fails with
-"database is locked". PostgreSQL: deadlocks and serialisation failures are retried.
+"database is locked", after taking their turn at the writers' gate (core.writer_gate). PostgreSQL: deadlocks and serialisation failures are retried.
 
 Work may queue things to write at the very end of its transaction (the audit chain's
 events, a remembered API answer): run_write calls the commit hooks right before COMMIT,
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import IdempotencyConflict
+from core.writer_gate import writer_turn
 from extensions import db
 
 T = TypeVar("T")
@@ -121,8 +122,14 @@ def run_write(work: Callable[[], T], *, audited: bool = True) -> T:
     request (same idempotency key) loses the unique-key race and must then replay.
     """
     session = db.session
-    integrity_retried = False
     render_answer = session.info.pop(ANSWER_KEY, None)  # only the next write carries the API answer
+    session.rollback()  # end any read transaction before queueing for the write
+    with writer_turn(session.get_bind()):
+        return _attempts(session, work, audited, render_answer)
+
+
+def _attempts(session, work: Callable[[], T], audited: bool, render_answer) -> T:
+    integrity_retried = False
     for attempt in range(1, MAX_ATTEMPTS + 1):
         session.rollback()  # end any read transaction so BEGIN IMMEDIATE is ours
         token = _begin_immediate.set(True)

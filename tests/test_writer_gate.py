@@ -1,0 +1,111 @@
+"""The SQLite writers' gate (core.writer_gate): writers take turns across real processes; a killed
+holder frees it; a gate that stays shut delays a write, never refuses it."""
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from core import writer_gate
+from core.db import run_write
+from extensions import db
+from tests.conftest import db_kind
+
+fork = multiprocessing.get_context("fork")
+
+
+def _hold(path: str, held, release) -> None:
+    descriptor = writer_gate.take_turn(path, patience=5)
+    held.set()
+    release.wait(10)
+    writer_gate.end_turn(descriptor)
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Another process holding the gate of a database file until released (or killed)."""
+    path = writer_gate.gate_path(str(tmp_path / "city.sqlite3"))
+    held, release = fork.Event(), fork.Event()
+    process = fork.Process(target=_hold, args=(path, held, release))
+    process.start()
+    assert held.wait(10)
+    yield path, process, release
+    if process.is_alive():  # a killed waiter may have died holding the event's lock: never set it then
+        release.set()
+    process.join(10)
+
+
+def test_a_writer_waits_its_turn_behind_another_process_and_gets_it_when_that_one_ends(holder):
+    path, process, release = holder
+
+    assert writer_gate.take_turn(path, patience=0.05) is None  # shut while the other process writes
+    release.set()
+    started = time.monotonic()
+    descriptor = writer_gate.take_turn(path, patience=5)
+
+    assert descriptor is not None
+    assert time.monotonic() - started < 2
+    writer_gate.end_turn(descriptor)
+
+
+def test_a_killed_writer_leaves_the_gate_open(holder):
+    path, process, _ = holder
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(10)
+
+    descriptor = writer_gate.take_turn(path, patience=2)
+    assert descriptor is not None
+    writer_gate.end_turn(descriptor)
+
+
+def test_a_forked_child_does_not_share_its_parents_turn(tmp_path):
+    path = writer_gate.gate_path(str(tmp_path / "city.sqlite3"))
+    mine = writer_gate.take_turn(path, patience=1)
+    answer = fork.Queue()
+    child = fork.Process(target=lambda: answer.put(writer_gate.take_turn(path, patience=0.05) is None))
+    child.start()
+    try:
+        assert answer.get(timeout=10) is True  # the child had to wait: the parent's turn is not its own
+    finally:
+        child.join(10)
+        writer_gate.end_turn(mine)
+
+
+def test_in_memory_databases_have_no_gate():
+    assert writer_gate.gate_path(":memory:") is None
+    assert writer_gate.gate_path(None) is None
+    assert writer_gate.gate_path("/srv/jifen/jifen.sqlite3") == "/srv/jifen/jifen.sqlite3-writer"
+
+
+def test_a_write_goes_ahead_when_the_gate_stays_shut_and_still_commits_once(app, monkeypatch, tmp_path):
+    """The gate orders writers and guards nothing: a writer that gave up waiting still writes, through
+    BEGIN IMMEDIATE as before (a stuck or foreign holder of the gate cannot stop writes)."""
+    if db_kind(app) != "sqlite":
+        pytest.skip("PostgreSQL writers queue in the database itself")
+    from tests.factories import make_user
+
+    with app.app_context():
+        path = writer_gate.gate_path(db.engine.url.database)
+    held, release = fork.Event(), fork.Event()
+    other = fork.Process(target=_hold, args=(path, held, release))
+    other.start()
+    assert held.wait(10)
+    monkeypatch.setattr(writer_gate, "GATE_PATIENCE", 0.1)
+    try:
+        user = make_user(app, "resident")
+        with app.app_context():
+            started = time.monotonic()
+            run_write(lambda: db.session.execute(sa.text("UPDATE users SET name = '王芳' WHERE id = :id"),
+                                                 {"id": user.id}))
+            waited = time.monotonic() - started
+            assert db.session.execute(sa.text("SELECT name FROM users WHERE id = :id"),
+                                      {"id": user.id}).scalar_one() == "王芳"
+            db.session.remove()
+        assert 0.1 <= waited < 5
+    finally:
+        release.set()
+        other.join(10)
