@@ -139,21 +139,29 @@ def _names_joined(kind: str, stmt: sa.Select) -> sa.Select:
         Community, Community.id == Grid.community_id).add_columns(Grid.name, Community.name)
 
 
-def breakdown(kind: str, start: date | None, end: date | None) -> list[dict]:
-    """Hours, points and volunteers by team, community, grid or category, biggest first.
+def breakdown(kind: str, start: date | None, end: date | None, limit: int | None = None) -> list[dict]:
+    """Hours, points and volunteers by team, community, grid or category, biggest first (the first
+    `limit` groups, or all of them).
 
     One statement: the names come by primary-key join, not by a second query with an IN list
     (a city has thousands of teams, and compiling the list cost more than reading the rows).
     """
+    return breakdown_top(kind, start, end, limit)[0]
+
+
+def breakdown_top(kind: str, start: date | None, end: date | None, limit: int | None) -> tuple[list[dict], int]:
+    """breakdown()'s rows and how many groups there are in all, in the same statement."""
     if kind not in BREAKDOWNS:
         raise ValueError(kind)
-    stmt = _names_joined(kind, sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers)
+    stmt = _names_joined(kind, sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers,
+                                         sa.func.count().over().label("groups"))
                          .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind,
                                 HoursStat.records > 0))
     rows = db.session.execute(
-        stmt.order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category)).all()
-    return [{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
-             "points": int(p), "volunteers": int(v)} for m, p, v, name, parent in rows]
+        stmt.order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category).limit(limit)).all()
+    return ([{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
+              "points": int(p), "volunteers": int(v)} for m, p, v, _, name, parent in rows],
+            int(rows[0].groups) if rows else 0)
 
 
 def monthly_trend(today: date, months: int = 12) -> list[dict]:

@@ -179,3 +179,33 @@ def test_every_table_exports_as_csv_with_bom(app, web, street, name):
 def test_unknown_export_is_404(app, web):
     sign_in(web, make_user(app, "admin"))
     assert web.get("/reports/export/nope.csv").status_code == 404
+
+
+def test_a_breakdown_with_more_groups_than_the_dashboard_shows_names_the_rest_and_the_csv_has_all(
+        app, web, street, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "BREAKDOWN_ROWS", 1)  # a city's 3,300 teams, in small
+    sign_in(web, make_user(app, "auditor"))
+
+    html = web.get("/reports/?period=all").get_data(as_text=True)
+    teams = re.search(r'data-breakdown="team">(.*?)</table>', html, re.S).group(1)
+    csv_rows = list(csv.reader(io.StringIO(web.get("/reports/export/team.csv?period=all")
+                                           .get_data().decode("utf-8-sig"))))
+
+    assert "敬老队" in teams and "清洁队" not in teams  # the biggest first, only as many as shown
+    assert re.search(r'data-breakdown-more="team">\s*The top 1 of 2\.', html)
+    assert 'href="/reports/export/team.csv?period=all">All 2 as CSV' in html
+    assert [row[0] for row in csv_rows[1:]] == ["敬老队", "清洁队"]
+    assert 'data-breakdown-more="category"' in html  # two categories too
+    zh = web.get("/reports/?period=all", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "显示前 1 个，共 2 个。" in zh
+
+
+def test_a_breakdown_that_fits_says_nothing_more(app, web, street):
+    sign_in(web, make_user(app, "auditor"))
+
+    html = web.get("/reports/?period=all").get_data(as_text=True)
+
+    assert "data-breakdown-more" not in html
+    assert "The top" not in html
