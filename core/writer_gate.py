@@ -24,6 +24,8 @@ except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
 GATE_PATIENCE = 10.0  # seconds; the same as the connections' busy_timeout
 FIRST_PAUSE, LONGEST_PAUSE = 0.0002, 0.001
 _open_gates: dict[tuple[int, str], int] = {}  # (pid, lock file) → descriptor; a forked child opens its own
+_held: set[int] = set()
+KEEP_OPEN = 8  # a process serves one database; tests make thousands, and each open gate is a descriptor
 
 
 def gate_path(database: str | None) -> str | None:
@@ -37,8 +39,20 @@ def _descriptor(path: str) -> int:
     key = (os.getpid(), path)  # flock belongs to the open file: a descriptor inherited over fork is shared
     descriptor = _open_gates.get(key)
     if descriptor is None:
+        _close_idle_gates()
         descriptor = _open_gates[key] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     return descriptor
+
+
+def _close_idle_gates() -> None:
+    """Close the descriptors beyond KEEP_OPEN that hold no turn (closing a held one would end its turn)."""
+    if len(_open_gates) < KEEP_OPEN:
+        return
+    for key, descriptor in list(_open_gates.items()):
+        if descriptor not in _held:
+            del _open_gates[key]
+            if key[0] == os.getpid():  # a parent's descriptor in a forked child is the parent's open file too
+                os.close(descriptor)
 
 
 def take_turn(path: str, patience: float | None = None) -> int | None:
@@ -49,6 +63,7 @@ def take_turn(path: str, patience: float | None = None) -> int | None:
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _held.add(descriptor)
             return descriptor
         except BlockingIOError:
             if time.monotonic() >= deadline:
@@ -59,6 +74,7 @@ def take_turn(path: str, patience: float | None = None) -> int | None:
 
 def end_turn(descriptor: int | None) -> None:
     if descriptor is not None:
+        _held.discard(descriptor)
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 

@@ -109,3 +109,22 @@ def test_a_write_goes_ahead_when_the_gate_stays_shut_and_still_commits_once(app,
     finally:
         release.set()
         other.join(10)
+
+
+def test_a_process_that_meets_many_databases_keeps_few_descriptors_open_and_its_turn(tmp_path):
+    """The test suite alone makes thousands of databases; a process must not run out of descriptors."""
+    held_path = writer_gate.gate_path(str(tmp_path / "held.sqlite3"))
+    held = writer_gate.take_turn(held_path, patience=1)
+    for n in range(3 * writer_gate.KEEP_OPEN):
+        writer_gate.end_turn(writer_gate.take_turn(writer_gate.gate_path(str(tmp_path / f"db{n}.sqlite3"))))
+
+    mine = [key for key in writer_gate._open_gates if key[0] == os.getpid()]
+    assert len(mine) <= writer_gate.KEEP_OPEN + 1
+    answer = fork.Queue()
+    child = fork.Process(target=lambda: answer.put(writer_gate.take_turn(held_path, patience=0.05) is None))
+    child.start()
+    try:
+        assert answer.get(timeout=10) is True  # the turn held all along is still held
+    finally:
+        child.join(10)
+        writer_gate.end_turn(held)
