@@ -2,11 +2,14 @@
 
 With JIFEN_MEASURE_SERIAL=1 each worker writes, as it exits, the hold times (ms) of the serialised
 section of its writes (core.db.serial_hold_times, from the audit head lock to the end of COMMIT) as
-one JSON line to the file named by BENCH_SERIAL_LOG. Nothing is read or written otherwise.
+one JSON line to the file named by BENCH_SERIAL_LOG. Nothing is read or written otherwise. The
+hooks every server has (./gunicorn.conf.py) come first, so the benchmark measures what is deployed.
 """
 
 import json
 import os
+
+from core.workers import post_worker_init  # noqa: F401 - the same hooks as ./gunicorn.conf.py
 
 
 def worker_exit(server, worker):
