@@ -2,7 +2,8 @@
 
 SQLite: every connection gets WAL, foreign keys, a busy timeout and synchronous=FULL;
 write use cases open with BEGIN IMMEDIATE so a read-then-write never fails with
-"database is locked", after taking their turn at the writers' gate (core.writer_gate). PostgreSQL: deadlocks and serialisation failures are retried.
+"database is locked", after taking their turn at the writers' gate (core.writer_gate).
+PostgreSQL: deadlocks and serialisation failures are retried.
 
 Work may queue things to write at the very end of its transaction (the audit chain's
 events, a remembered API answer): run_write calls the commit hooks right before COMMIT,

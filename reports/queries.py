@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from accounts.models import Community, Grid, User
+from core.paging import TOTAL, with_total
 from core.privacy import mask_name
 from extensions import db
 from points import stars
@@ -139,29 +140,28 @@ def _names_joined(kind: str, stmt: sa.Select) -> sa.Select:
         Community, Community.id == Grid.community_id).add_columns(Grid.name, Community.name)
 
 
-def breakdown(kind: str, start: date | None, end: date | None, limit: int | None = None) -> list[dict]:
-    """Hours, points and volunteers by team, community, grid or category, biggest first (the first
-    `limit` groups, or all of them).
-
-    One statement: the names come by primary-key join, not by a second query with an IN list
-    (a city has thousands of teams, and compiling the list cost more than reading the rows).
-    """
-    return breakdown_top(kind, start, end, limit)[0]
+def breakdown(kind: str, start: date | None, end: date | None) -> list[dict]:
+    """Hours, points and volunteers by team, community, grid or category, biggest first, all of them."""
+    return breakdown_top(kind, start, end, None)[0]
 
 
 def breakdown_top(kind: str, start: date | None, end: date | None, limit: int | None) -> tuple[list[dict], int]:
-    """breakdown()'s rows and how many groups there are in all, in the same statement."""
+    """The first `limit` groups (None: all) of breakdown() and how many there are in all.
+
+    One statement: the names come by primary-key join, not by a second query with an IN list
+    (a city has thousands of teams, and compiling the list cost more than reading the rows);
+    the count of all groups rides along (core.paging.with_total).
+    """
     if kind not in BREAKDOWNS:
         raise ValueError(kind)
-    stmt = _names_joined(kind, sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers,
-                                         sa.func.count().over().label("groups"))
-                         .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind,
-                                HoursStat.records > 0))
+    stmt = with_total(_names_joined(kind, sa.select(HoursStat.minutes, HoursStat.points, HoursStat.volunteers)
+                                    .where(HoursStat.period == summary_period(start, end), HoursStat.dim == kind,
+                                           HoursStat.records > 0)))
     rows = db.session.execute(
         stmt.order_by(HoursStat.minutes.desc(), HoursStat.group_id, HoursStat.category).limit(limit)).all()
-    return ([{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
-              "points": int(p), "volunteers": int(v)} for m, p, v, _, name, parent in rows],
-            int(rows[0].groups) if rows else 0)
+    groups = [{"name": name or "", "parent": parent or "", "minutes": int(m), "hours": hours(m),
+               "points": int(p), "volunteers": int(v)} for m, p, v, name, parent, _ in rows]
+    return groups, int(rows[0]._mapping[TOTAL]) if rows else 0
 
 
 def monthly_trend(today: date, months: int = 12) -> list[dict]:
